@@ -1,0 +1,139 @@
+//! The command line: `ancrage serve`, `ancrage harvest`, and the other tools.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use crate::Config;
+use crate::ingest::SourceDescriptor;
+use crate::platform::{Platform, SourceHarvest};
+
+/// ancrage: the knowledge graph of the social innovations of French territories.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options shared by the commands that open the store.
+#[derive(Debug, clap::Args)]
+pub struct StoreArgs {
+    /// Directory of the store and of what the platform writes.
+    #[arg(long, default_value = "./data")]
+    pub data: PathBuf,
+    /// Base IRI of the platform's resources (default: derived from the bind address).
+    #[arg(long)]
+    pub base: Option<String>,
+    /// Address the server listens on (also used to derive the default base IRI).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the graph over HTTP; an empty data directory is bootstrapped first.
+    Serve {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Harvest sources into the store (default: every descriptor in `sources/`).
+    Harvest {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Descriptor files or directories of descriptors.
+        sources: Vec<PathBuf>,
+    },
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { store } => serve(store),
+        Command::Harvest { store, sources } => harvest(store, &sources),
+    }
+}
+
+fn config_for(args: &StoreArgs) -> anyhow::Result<Config> {
+    Ok(Config::new(
+        args.data.clone(),
+        args.bind,
+        args.base.as_deref(),
+    )?)
+}
+
+fn serve(args: StoreArgs) -> anyhow::Result<()> {
+    let config = config_for(&args)?;
+    let platform = Arc::new(Platform::open(config.clone()).context("cannot open the store")?);
+    if let Some((report, harvests)) = platform.bootstrap_if_empty()? {
+        print_bootstrap(&report, &harvests);
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(crate::web::serve(platform))
+}
+
+fn harvest(args: StoreArgs, sources: &[PathBuf]) -> anyhow::Result<()> {
+    let config = config_for(&args)?;
+    let descriptors = if sources.is_empty() {
+        SourceDescriptor::from_directory(&config.sources_dir)?
+    } else {
+        let mut descriptors = Vec::new();
+        for path in sources {
+            if path.is_dir() {
+                descriptors.extend(SourceDescriptor::from_directory(path)?);
+            } else {
+                descriptors.push(SourceDescriptor::from_file(path)?);
+            }
+        }
+        descriptors
+    };
+    let platform = Platform::open(config).context(
+        "cannot open the store; if `ancrage serve` is running on it, harvest through the server \
+         (POST /admin/moisson) instead",
+    )?;
+    platform.bootstrap_if_empty()?;
+    let harvests = platform.harvest(&descriptors)?;
+    print_harvests(&harvests);
+    if harvests.iter().any(|harvest| harvest.outcome.is_err()) {
+        anyhow::bail!("some sources could not be harvested");
+    }
+    Ok(())
+}
+
+fn print_bootstrap(report: &crate::bootstrap::BootstrapReport, harvests: &[SourceHarvest]) {
+    eprintln!("Graphe initialisé en {:.1} s :", report.seconds);
+    for (kind, count) in &report.territories {
+        eprintln!("  {:<28} {count:>6}", kind.label_fr());
+    }
+    print_harvests(harvests);
+}
+
+fn print_harvests(harvests: &[SourceHarvest]) {
+    for harvest in harvests {
+        match &harvest.outcome {
+            Ok(outcome) => {
+                let counts = &outcome.counts;
+                eprintln!(
+                    "  source {:<32} lus {:>6}  acceptés {:>6}  rejetés {:>5}  nouveaux {:>6}  modifiés {:>5}  inchangés {:>6}  disparus {:>5}  ({:.1} s)",
+                    outcome.source_id,
+                    counts.read,
+                    counts.accepted,
+                    counts.rejected,
+                    counts.new,
+                    counts.changed,
+                    counts.unchanged,
+                    counts.gone,
+                    outcome.seconds
+                );
+            }
+            Err(error) => eprintln!("  source {:<32} ÉCHEC : {error}", harvest.source_id),
+        }
+    }
+}

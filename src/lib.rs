@@ -1,0 +1,21 @@
+//! ancrage: a linked-data platform that finds, links and shows the social innovations of French
+//! territories. See ARCHITECTURE.md for the map of the code.
+
+pub mod bootstrap;
+pub mod cli;
+pub mod config;
+pub mod ingest;
+pub mod iri;
+pub mod limits;
+pub mod platform;
+pub mod progress;
+pub mod rdf;
+pub mod shapes;
+pub mod store;
+pub mod territory;
+pub mod text;
+pub mod vocab;
+pub mod web;
+
+pub use config::Config;
+pub use web::{AppState, router};

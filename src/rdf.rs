@@ -1,0 +1,141 @@
+//! A small builder of quads, shared by every module that writes RDF.
+
+use oxigraph::model::vocab::{rdf, xsd};
+use oxigraph::model::{GraphName, Literal, NamedNode, NamedNodeRef, NamedOrBlankNode, Quad, Term};
+
+use crate::vocab::geo;
+
+/// Collects quads for one named graph.
+#[derive(Debug)]
+pub struct QuadBuffer {
+    graph: GraphName,
+    quads: Vec<Quad>,
+}
+
+impl QuadBuffer {
+    /// An empty buffer writing into `graph`.
+    pub fn new(graph: NamedNode) -> Self {
+        Self {
+            graph: graph.into(),
+            quads: Vec::new(),
+        }
+    }
+
+    /// Adds one statement.
+    pub fn add(
+        &mut self,
+        subject: impl Into<NamedOrBlankNode>,
+        predicate: NamedNodeRef<'_>,
+        object: impl Into<Term>,
+    ) {
+        self.quads
+            .push(Quad::new(subject, predicate, object, self.graph.clone()));
+    }
+
+    /// States the class of a subject.
+    pub fn add_type(&mut self, subject: &NamedNode, class: NamedNodeRef<'_>) {
+        self.add(subject.clone(), rdf::TYPE, class.into_owned());
+    }
+
+    /// Adds a link to another resource.
+    pub fn add_link(
+        &mut self,
+        subject: &NamedNode,
+        predicate: NamedNodeRef<'_>,
+        object: &NamedNode,
+    ) {
+        self.add(subject.clone(), predicate, object.clone());
+    }
+
+    /// Adds a plain string, unless it is empty.
+    pub fn add_text(&mut self, subject: &NamedNode, predicate: NamedNodeRef<'_>, value: &str) {
+        if !value.trim().is_empty() {
+            self.add(
+                subject.clone(),
+                predicate,
+                Literal::new_simple_literal(value.trim()),
+            );
+        }
+    }
+
+    /// Adds a language-tagged string, unless it is empty.
+    pub fn add_lang_text(
+        &mut self,
+        subject: &NamedNode,
+        predicate: NamedNodeRef<'_>,
+        value: &str,
+        language: &str,
+    ) {
+        if value.trim().is_empty() {
+            return;
+        }
+        let literal = Literal::new_language_tagged_literal_unchecked(value.trim(), language);
+        self.add(subject.clone(), predicate, literal);
+    }
+
+    /// Adds a typed literal.
+    pub fn add_typed(
+        &mut self,
+        subject: &NamedNode,
+        predicate: NamedNodeRef<'_>,
+        value: &str,
+        datatype: NamedNodeRef<'_>,
+    ) {
+        self.add(
+            subject.clone(),
+            predicate,
+            Literal::new_typed_literal(value, datatype),
+        );
+    }
+
+    /// Adds an `xsd:integer`.
+    pub fn add_integer(&mut self, subject: &NamedNode, predicate: NamedNodeRef<'_>, value: i64) {
+        self.add_typed(subject, predicate, &value.to_string(), xsd::INTEGER);
+    }
+
+    /// Gives `subject` a geometry node `geometry` holding `wkt`, linked by `link`
+    /// (`geo:hasGeometry`, `geo:hasCentroid`...).
+    pub fn add_geometry(
+        &mut self,
+        subject: &NamedNode,
+        link: NamedNodeRef<'_>,
+        geometry: &NamedNode,
+        wkt: &str,
+    ) {
+        self.add_link(subject, link, geometry);
+        self.add_type(geometry, geo::GEOMETRY);
+        self.add_typed(geometry, geo::AS_WKT, wkt, geo::WKT_LITERAL);
+    }
+
+    /// Number of quads so far.
+    pub fn len(&self) -> usize {
+        self.quads.len()
+    }
+
+    /// Whether nothing was added.
+    pub fn is_empty(&self) -> bool {
+        self.quads.is_empty()
+    }
+
+    /// The quads collected.
+    pub fn into_quads(self) -> Vec<Quad> {
+        self.quads
+    }
+
+    /// Moves the quads of `other` (whatever their graph) into this buffer's graph.
+    pub fn absorb(&mut self, other: Vec<Quad>) {
+        for quad in other {
+            self.quads.push(Quad::new(
+                quad.subject,
+                quad.predicate,
+                quad.object,
+                self.graph.clone(),
+            ));
+        }
+    }
+}
+
+/// A WKT point, longitude first as GeoSPARQL's default CRS requires.
+pub fn wkt_point(longitude: f64, latitude: f64) -> String {
+    format!("POINT({longitude} {latitude})")
+}

@@ -1,0 +1,136 @@
+//! One timer thread for every query deadline in the process.
+//!
+//! Each evaluation registers its cancellation token with a deadline; the single watcher thread
+//! cancels tokens whose deadline passed. Dropping the returned guard unregisters the token.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use oxigraph::sparql::CancellationToken;
+
+/// Keeps a deadline registered until dropped.
+pub struct DeadlineGuard {
+    id: u64,
+}
+
+impl Drop for DeadlineGuard {
+    fn drop(&mut self) {
+        let watcher = watcher();
+        let mut state = watcher
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.tokens.retain(|(id, _)| *id != self.id);
+    }
+}
+
+/// Cancels `token` once `timeout` has passed, unless the guard was dropped before.
+pub fn cancel_after(timeout: Duration, token: CancellationToken) -> DeadlineGuard {
+    static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let watcher = watcher();
+    let mut state = watcher
+        .state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    state.tokens.push((id, token));
+    state
+        .deadlines
+        .push(Reverse((Instant::now() + timeout, id)));
+    watcher.wakeup.notify_one();
+    DeadlineGuard { id }
+}
+
+#[derive(Default)]
+struct WatcherState {
+    deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
+    tokens: Vec<(u64, CancellationToken)>,
+}
+
+struct Watcher {
+    state: Mutex<WatcherState>,
+    wakeup: Condvar,
+}
+
+fn watcher() -> &'static Watcher {
+    static WATCHER: OnceLock<&'static Watcher> = OnceLock::new();
+    WATCHER.get_or_init(|| {
+        let watcher: &'static Watcher = Box::leak(Box::new(Watcher {
+            state: Mutex::default(),
+            wakeup: Condvar::new(),
+        }));
+        std::thread::Builder::new()
+            .name("query-deadlines".into())
+            .spawn(move || watch(watcher))
+            .expect("the deadline thread starts");
+        watcher
+    })
+}
+
+fn watch(watcher: &'static Watcher) {
+    let mut state = watcher
+        .state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    loop {
+        let now = Instant::now();
+        while let Some(Reverse((deadline, id))) = state.deadlines.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            state.deadlines.pop();
+            if let Some(position) = state
+                .tokens
+                .iter()
+                .position(|(token_id, _)| *token_id == id)
+            {
+                state.tokens.swap_remove(position).1.cancel();
+            }
+        }
+        let next_deadline = state
+            .deadlines
+            .peek()
+            .map(|Reverse((deadline, _))| *deadline);
+        state = match next_deadline {
+            Some(deadline) => {
+                let wait = deadline.saturating_duration_since(now);
+                match watcher.wakeup.wait_timeout(state, wait) {
+                    Ok((guard, _)) => guard,
+                    Err(poisoned) => poisoned.into_inner().0,
+                }
+            }
+            None => watcher
+                .wakeup
+                .wait(state)
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_is_cancelled_after_its_deadline_and_not_before() {
+        let token = CancellationToken::new();
+        let _guard = cancel_after(Duration::from_millis(50), token.clone());
+        assert!(!token.is_cancelled());
+        let started = Instant::now();
+        while !token.is_cancelled() && started.elapsed() < Duration::from_secs(5) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(token.is_cancelled());
+    }
+
+    #[test]
+    fn a_dropped_guard_leaves_its_token_alone() {
+        let token = CancellationToken::new();
+        drop(cancel_after(Duration::from_millis(10), token.clone()));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(!token.is_cancelled());
+    }
+}

@@ -1,0 +1,87 @@
+//! Errors of the store layer.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::limits::LimitExceeded;
+
+/// What can go wrong when reading or writing the graph.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store's directory could not be created.
+    #[error("cannot create the store directory {path}: {source}")]
+    Directory {
+        /// The directory asked for.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The storage engine failed (disk, lock, corruption).
+    #[error("storage failure: {0}")]
+    Storage(#[from] oxigraph::store::StorageError),
+    /// A query is not valid SPARQL.
+    #[error("{message}")]
+    Syntax {
+        /// The parser's message, with the position of the fault.
+        message: String,
+    },
+    /// A query or document is larger or deeper than allowed.
+    #[error("{limit}")]
+    LimitExceeded {
+        /// Which limit was hit.
+        limit: LimitExceeded,
+    },
+    /// A query ran past its deadline and was stopped.
+    #[error("the query was stopped after {} s, its time limit", .limit.as_secs_f32())]
+    Timeout {
+        /// The deadline that applied.
+        limit: Duration,
+    },
+    /// An answer holds more rows or triples than allowed.
+    #[error("the answer has more than {limit} rows: add a LIMIT or narrow the query")]
+    TooManyResults {
+        /// The largest number of rows allowed.
+        limit: usize,
+    },
+    /// A serialized answer is larger than allowed.
+    #[error("the answer is larger than {limit} bytes: add a LIMIT or narrow the query")]
+    OutputTooLarge {
+        /// The largest answer allowed, in bytes.
+        limit: usize,
+    },
+    /// The query failed while it ran.
+    #[error("query evaluation failed: {0}")]
+    Evaluation(#[from] oxigraph::sparql::QueryEvaluationError),
+    /// An answer could not be written.
+    #[error("cannot write the answer: {message}")]
+    Output {
+        /// The serializer's message.
+        message: String,
+    },
+    /// An RDF document could not be parsed.
+    #[error("{message}")]
+    Parse {
+        /// The parser's message, with the position of the fault.
+        message: String,
+    },
+    /// An internal query returned a form its caller did not expect.
+    #[error("an internal query returned an unexpected form")]
+    UnexpectedQueryForm,
+    /// Writing RDF failed.
+    #[error("cannot serialize RDF: {0}")]
+    Serialize(#[from] std::io::Error),
+}
+
+impl StoreError {
+    /// Whether the error is the caller's fault (bad query or limits) rather than the store's.
+    pub fn is_client_error(&self) -> bool {
+        matches!(
+            self,
+            Self::Syntax { .. }
+                | Self::LimitExceeded { .. }
+                | Self::TooManyResults { .. }
+                | Self::OutputTooLarge { .. }
+                | Self::Parse { .. }
+        )
+    }
+}

@@ -1,0 +1,249 @@
+//! IRIs of the vocabularies the platform writes and reads, as constants.
+//!
+//! Terms of deployment-relative vocabularies (themes, actor types, scales, placement methods,
+//! territories) are not here: they are minted under the base IRI by [`crate::iri::IriMinter`].
+
+use oxigraph::model::NamedNodeRef;
+
+macro_rules! terms {
+    ($namespace:expr; $($name:ident = $local:literal),* $(,)?) => {
+        $(
+            #[doc = concat!("`", $local, "`")]
+            pub const $name: NamedNodeRef<'static> =
+                NamedNodeRef::new_unchecked(concat!($namespace, $local));
+        )*
+    };
+}
+
+/// The ancrage ontology, `https://w3id.org/ancrage/ontology#`.
+pub mod anc {
+    use super::NamedNodeRef;
+
+    /// Namespace of the ontology.
+    pub const NAMESPACE: &str = "https://w3id.org/ancrage/ontology#";
+    /// IRI of the ontology document.
+    pub const ONTOLOGY: &str = "https://w3id.org/ancrage/ontology";
+
+    terms!("https://w3id.org/ancrage/ontology#";
+        INITIATIVE = "Initiative",
+        ACTOR = "Actor",
+        SOURCE = "Source",
+        SOURCE_RECORD = "SourceRecord",
+        REJECTED_RECORD = "RejectedRecord",
+        HARVEST_RUN = "HarvestRun",
+        DUPLICATE_CANDIDATE = "DuplicateCandidate",
+        CARRIED_BY = "carriedBy",
+        CARRIES = "carries",
+        CARRIER_TYPE = "carrierType",
+        ACTOR_TYPE = "actorType",
+        THEME = "theme",
+        AUDIENCE = "audience",
+        METHOD = "method",
+        NETWORK = "network",
+        TERRITORY = "territory",
+        COMMUNE = "commune",
+        SERVES = "serves",
+        SCALE = "scale",
+        PLACEMENT = "placement",
+        WEBSITE = "website",
+        RECORD_PAGE = "recordPage",
+        IN_SOURCE = "inSource",
+        SOURCE_PROP = "source",
+        VALIDATION_REPORT = "validationReport",
+        CANDIDATE_RESOURCE = "candidateResource",
+        MAPPED_BY = "mappedBy",
+        MAPPED_AT = "mappedAt",
+        NAME = "name",
+        DESCRIPTION = "description",
+        STREET_ADDRESS = "streetAddress",
+        ADDRESS_COMPLEMENT = "addressComplement",
+        POSTAL_CODE = "postalCode",
+        ADDRESS_LOCALITY = "addressLocality",
+        EMAIL = "email",
+        TELEPHONE = "telephone",
+        OPENING_HOURS = "openingHours",
+        START_DATE = "startDate",
+        END_DATE = "endDate",
+        SIRET = "siret",
+        SIREN = "siren",
+        LEGAL_FORM = "legalForm",
+        POPULATION = "population",
+        INTERCOMMUNALITY_TYPE = "intercommunalityType",
+        RECORD_HASH = "recordHash",
+        RAW_RECORD = "rawRecord",
+        RECORDS_READ = "recordsRead",
+        RECORDS_ACCEPTED = "recordsAccepted",
+        RECORDS_REJECTED = "recordsRejected",
+        RECORDS_UNCHANGED = "recordsUnchanged",
+        RECORDS_NEW = "recordsNew",
+        RECORDS_CHANGED = "recordsChanged",
+        RECORDS_GONE = "recordsGone",
+        SIMILARITY = "similarity",
+    );
+}
+
+/// INSEE's geographic ontology, `http://rdf.insee.fr/def/geo#`.
+pub mod igeo {
+    use super::NamedNodeRef;
+
+    terms!("http://rdf.insee.fr/def/geo#";
+        REGION = "Region",
+        DEPARTEMENT = "Departement",
+        ARRONDISSEMENT = "Arrondissement",
+        COMMUNE = "Commune",
+        COMMUNE_DELEGUEE = "CommuneDeleguee",
+        COMMUNE_ASSOCIEE = "CommuneAssociee",
+        ARRONDISSEMENT_MUNICIPAL = "ArrondissementMunicipal",
+        INTERCOMMUNALITE = "Intercommunalite",
+        COLLECTIVITE_D_OUTRE_MER = "CollectiviteDOutreMer",
+        CODE_INSEE = "codeINSEE",
+        NOM = "nom",
+        CHEF_LIEU = "chefLieu",
+        SUBDIVISION_DE = "subdivisionDe",
+        SUBDIVISION_DIRECTE_DE = "subdivisionDirecteDe",
+    );
+}
+
+/// OGC GeoSPARQL, `http://www.opengis.net/ont/geosparql#`.
+pub mod geo {
+    use super::NamedNodeRef;
+
+    terms!("http://www.opengis.net/ont/geosparql#";
+        GEOMETRY = "Geometry",
+        HAS_GEOMETRY = "hasGeometry",
+        HAS_DEFAULT_GEOMETRY = "hasDefaultGeometry",
+        HAS_CENTROID = "hasCentroid",
+        AS_WKT = "asWKT",
+        WKT_LITERAL = "wktLiteral",
+    );
+}
+
+/// SKOS, `http://www.w3.org/2004/02/skos/core#`.
+pub mod skos {
+    use super::NamedNodeRef;
+
+    terms!("http://www.w3.org/2004/02/skos/core#";
+        CONCEPT = "Concept",
+        CONCEPT_SCHEME = "ConceptScheme",
+        PREF_LABEL = "prefLabel",
+        ALT_LABEL = "altLabel",
+        NOTATION = "notation",
+        IN_SCHEME = "inScheme",
+        TOP_CONCEPT_OF = "topConceptOf",
+        HAS_TOP_CONCEPT = "hasTopConcept",
+        BROADER = "broader",
+        NARROWER = "narrower",
+        EXACT_MATCH = "exactMatch",
+        CLOSE_MATCH = "closeMatch",
+        BROAD_MATCH = "broadMatch",
+        NARROW_MATCH = "narrowMatch",
+        RELATED_MATCH = "relatedMatch",
+        SCOPE_NOTE = "scopeNote",
+        DEFINITION = "definition",
+    );
+}
+
+/// W3C PROV-O, `http://www.w3.org/ns/prov#`.
+pub mod prov {
+    use super::NamedNodeRef;
+
+    terms!("http://www.w3.org/ns/prov#";
+        ACTIVITY = "Activity",
+        USED = "used",
+        WAS_GENERATED_BY = "wasGeneratedBy",
+        WAS_DERIVED_FROM = "wasDerivedFrom",
+        STARTED_AT_TIME = "startedAtTime",
+        ENDED_AT_TIME = "endedAtTime",
+        GENERATED_AT_TIME = "generatedAtTime",
+        INVALIDATED_AT_TIME = "invalidatedAtTime",
+        WAS_ASSOCIATED_WITH = "wasAssociatedWith",
+    );
+}
+
+/// DCMI terms, `http://purl.org/dc/terms/`.
+pub mod dct {
+    use super::NamedNodeRef;
+
+    terms!("http://purl.org/dc/terms/";
+        TITLE = "title",
+        DESCRIPTION = "description",
+        IDENTIFIER = "identifier",
+        PUBLISHER = "publisher",
+        LICENSE = "license",
+        ACCRUAL_PERIODICITY = "accrualPeriodicity",
+        CREATED = "created",
+        MODIFIED = "modified",
+        CREATOR = "creator",
+        SOURCE = "source",
+        BIBLIOGRAPHIC_CITATION = "bibliographicCitation",
+        FORMAT = "format",
+        SUBJECT = "subject",
+    );
+}
+
+/// W3C DCAT, `http://www.w3.org/ns/dcat#`.
+pub mod dcat {
+    use super::NamedNodeRef;
+
+    terms!("http://www.w3.org/ns/dcat#";
+        DATASET = "Dataset",
+        DISTRIBUTION = "Distribution",
+        DISTRIBUTION_PROP = "distribution",
+        LANDING_PAGE = "landingPage",
+        DOWNLOAD_URL = "downloadURL",
+        ACCESS_URL = "accessURL",
+        MEDIA_TYPE = "mediaType",
+    );
+}
+
+/// FOAF, `http://xmlns.com/foaf/0.1/`.
+pub mod foaf {
+    use super::NamedNodeRef;
+
+    terms!("http://xmlns.com/foaf/0.1/";
+        NAME = "name",
+        HOMEPAGE = "homepage",
+        PAGE = "page",
+    );
+}
+
+/// schema.org, `https://schema.org/`.
+pub mod schema {
+    use super::NamedNodeRef;
+
+    terms!("https://schema.org/";
+        NAME = "name",
+        DESCRIPTION = "description",
+    );
+}
+
+/// OWL, `http://www.w3.org/2002/07/owl#`.
+pub mod owl {
+    use super::NamedNodeRef;
+
+    terms!("http://www.w3.org/2002/07/owl#";
+        SAME_AS = "sameAs",
+        ONTOLOGY = "Ontology",
+    );
+}
+
+/// The prefixes used when the platform writes Turtle or shows compact IRIs.
+pub const PREFIXES: &[(&str, &str)] = &[
+    ("anc", anc::NAMESPACE),
+    ("igeo", "http://rdf.insee.fr/def/geo#"),
+    ("geo", "http://www.opengis.net/ont/geosparql#"),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("dct", "http://purl.org/dc/terms/"),
+    ("dcat", "http://www.w3.org/ns/dcat#"),
+    ("foaf", "http://xmlns.com/foaf/0.1/"),
+    ("schema", "https://schema.org/"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("sh", "http://www.w3.org/ns/shacl#"),
+    ("org", "http://www.w3.org/ns/org#"),
+    ("sdg", "http://metadata.un.org/sdg/"),
+    ("eurovoc", "http://eurovoc.europa.eu/"),
+];

@@ -1,0 +1,49 @@
+//! The whole URL table of the site.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use super::{AppState, pages, resource, sparql};
+
+/// Largest request body accepted (a query or a form).
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The router of the whole site; every path not listed here is a resource IRI.
+pub fn router(state: Arc<AppState>) -> Router {
+    let static_files = ServeDir::new(state.platform.config.home_path("static"));
+    let cache_static = SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    Router::new()
+        .route("/", get(pages::home_show))
+        .route("/sparql", get(sparql::sparql_get).post(sparql::sparql_post))
+        .route("/ressource", get(resource::resource_by_iri))
+        .nest_service("/static", tower::ServiceBuilder::new().layer(cache_static).service(static_files))
+        .fallback(resource::resource_show)
+        .with_state(state)
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(CompressionLayer::new())
+        .layer(CatchPanicLayer::new())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &axum::http::Request<_>| {
+                    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+                })
+                .on_response(
+                    |response: &axum::http::Response<_>, latency: Duration, _span: &tracing::Span| {
+                        tracing::debug!(status = response.status().as_u16(), millis = latency.as_millis() as u64, "answered");
+                    },
+                ),
+        )
+}

@@ -1,0 +1,274 @@
+//! The SPARQL 1.1 Protocol endpoint (queries only; updates are refused) and its query editor.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde::Serialize;
+
+use super::conneg::negotiate;
+use super::error::{AppError, ShownError};
+use super::params::FormParams;
+use super::{AppState, Lang, templates};
+use crate::store::{GraphFormat, OutputFormat, QueryForm, ResultsFormat};
+
+const RESULTS_TYPES: [&str; 6] = [
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+    "application/json",
+    "text/html",
+];
+const GRAPH_TYPES: [&str; 6] = [
+    "text/turtle",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+    "text/plain",
+    "text/html",
+];
+
+/// `GET /sparql`: a query in the URL, or the editor for a browser.
+pub async fn sparql_get(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, ShownError> {
+    let params = FormParams::parse(raw_query.as_deref().unwrap_or_default())
+        .map_err(|error| AppError::BadRequest(error.to_string()))?;
+    if params.has("update") {
+        return Err(updates_refused().into());
+    }
+    let query = params.single("query").map_err(several_queries)?;
+    let Some(query) = query else {
+        if accepts_html(&headers) {
+            return editor_page(&state, None, &headers);
+        }
+        return Err(
+            AppError::BadRequest("give the SPARQL query in the `query` parameter".into()).into(),
+        );
+    };
+    answer_query(&state, query, &params, &headers, true).await
+}
+
+/// `POST /sparql`: a query in a form (`application/x-www-form-urlencoded`) or as the body
+/// (`application/sparql-query`).
+pub async fn sparql_post(
+    State(state): State<Arc<AppState>>,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ShownError> {
+    let url_params = FormParams::parse(raw_query.as_deref().unwrap_or_default())
+        .map_err(|error| AppError::BadRequest(error.to_string()))?;
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_default();
+    match media_type.as_str() {
+        "application/x-www-form-urlencoded" => {
+            let text = std::str::from_utf8(&body)
+                .map_err(|_| AppError::BadRequest("the form body is not valid UTF-8".into()))?;
+            let params = FormParams::parse(text).map_err(|error| AppError::BadRequest(error.to_string()))?;
+            if params.has("update") {
+                return Err(updates_refused().into());
+            }
+            let query = params.single("query").map_err(several_queries)?.ok_or_else(|| {
+                AppError::BadRequest("give the SPARQL query in the `query` form field".into())
+            })?;
+            answer_query(&state, query, &params, &headers, false).await
+        }
+        "application/sparql-query" => {
+            let query = std::str::from_utf8(&body).map_err(|_| {
+                AppError::BadRequest("the query body is not valid UTF-8: send it encoded as UTF-8".into())
+            })?;
+            answer_query(&state, query, &url_params, &headers, false).await
+        }
+        "application/sparql-update" => Err(updates_refused().into()),
+        other => Err(AppError::UnsupportedMediaType(format!(
+            "a SPARQL query is sent as application/x-www-form-urlencoded or application/sparql-query, \
+             not {:?}",
+            if other.is_empty() { "no Content-Type" } else { other }
+        ))
+        .into()),
+    }
+}
+
+async fn answer_query(
+    state: &Arc<AppState>,
+    query: &str,
+    params: &FormParams,
+    headers: &HeaderMap,
+    may_show_editor: bool,
+) -> Result<Response, ShownError> {
+    let platform = &state.platform;
+    let default_graphs: Vec<String> = params
+        .all("default-graph-uri")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let named_graphs: Vec<String> = params
+        .all("named-graph-uri")
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let parsed = platform
+        .store
+        .parse_query(query, platform.config.minter.base())
+        .and_then(|parsed| parsed.with_dataset(&default_graphs, &named_graphs))
+        .map_err(AppError::from)?;
+
+    let offered: &[&'static str] = if parsed.form().returns_graph() {
+        &GRAPH_TYPES
+    } else {
+        &RESULTS_TYPES
+    };
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
+    let chosen = negotiate(accept, offered)
+        .map_err(|error| AppError::BadRequest(error.to_string()))?
+        .ok_or_else(|| AppError::NotAcceptable(offered.to_vec()))?;
+    if chosen == "text/html" {
+        if may_show_editor {
+            return editor_page(state, Some(query), headers);
+        }
+        return Err(AppError::NotAcceptable(offered[..offered.len() - 1].to_vec()).into());
+    }
+    let format = output_format(parsed.form(), chosen);
+
+    let store = platform.store.clone();
+    let limits = platform.config.query_limits.clone();
+    let started = std::time::Instant::now();
+    let body = tokio::task::spawn_blocking(move || store.evaluate(&parsed, format, &limits))
+        .await
+        .map_err(|error| AppError::Internal(format!("query task failed: {error}")))?
+        .map_err(AppError::from)?;
+    tracing::debug!(
+        bytes = body.len(),
+        millis = started.elapsed().as_millis() as u64,
+        "query answered"
+    );
+
+    let mut response = body.into_response();
+    let content_type = if chosen == "application/json" {
+        "application/sparql-results+json"
+    } else {
+        chosen
+    };
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type_with_charset(content_type)),
+    );
+    headers.insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+fn output_format(form: QueryForm, media_type: &str) -> OutputFormat {
+    match (form.returns_graph(), media_type) {
+        (false, "application/sparql-results+xml") => OutputFormat::Results(ResultsFormat::Xml),
+        (false, "text/csv") => OutputFormat::Results(ResultsFormat::Csv),
+        (false, "text/tab-separated-values") => OutputFormat::Results(ResultsFormat::Tsv),
+        (false, _) => OutputFormat::Results(ResultsFormat::Json),
+        (true, "application/n-triples" | "text/plain") => {
+            OutputFormat::Graph(GraphFormat::NTriples)
+        }
+        (true, "application/ld+json") => OutputFormat::Graph(GraphFormat::JsonLd),
+        (true, "application/rdf+xml") => OutputFormat::Graph(GraphFormat::RdfXml),
+        (true, _) => OutputFormat::Graph(GraphFormat::Turtle),
+    }
+}
+
+fn content_type_with_charset(media_type: &str) -> &'static str {
+    match media_type {
+        "application/sparql-results+xml" => "application/sparql-results+xml; charset=utf-8",
+        "text/csv" => "text/csv; charset=utf-8",
+        "text/tab-separated-values" => "text/tab-separated-values; charset=utf-8",
+        "text/turtle" => "text/turtle; charset=utf-8",
+        "application/n-triples" | "text/plain" => "application/n-triples",
+        "application/ld+json" => "application/ld+json",
+        "application/rdf+xml" => "application/rdf+xml; charset=utf-8",
+        _ => "application/sparql-results+json",
+    }
+}
+
+fn updates_refused() -> AppError {
+    AppError::Forbidden(
+        "this endpoint is read-only: SPARQL updates need a partner account with an API token"
+            .into(),
+    )
+}
+
+fn several_queries(count: usize) -> ShownError {
+    AppError::BadRequest(format!(
+        "the request holds {count} queries: send exactly one `query`"
+    ))
+    .into()
+}
+
+fn accepts_html(headers: &HeaderMap) -> bool {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
+    matches!(
+        negotiate(accept, &["application/sparql-results+json", "text/html"]),
+        Ok(Some("text/html"))
+    )
+}
+
+/// An example query shown in the editor.
+#[derive(Serialize)]
+struct ExampleQuery {
+    title: String,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct SparqlPage {
+    lang: &'static str,
+    title: &'static str,
+    endpoint: String,
+    query: String,
+    examples: Vec<ExampleQuery>,
+}
+
+fn editor_page(
+    state: &AppState,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Result<Response, ShownError> {
+    let lang = Lang::from_headers(headers);
+    let examples = super::examples::example_queries();
+    let initial = query
+        .map(str::to_owned)
+        .unwrap_or_else(|| examples[0].1.clone());
+    let page = SparqlPage {
+        lang: lang.code(),
+        title: "Point d'accès SPARQL",
+        endpoint: "/sparql".into(),
+        query: initial,
+        examples: examples
+            .into_iter()
+            .map(|(title, text)| ExampleQuery { title, text })
+            .collect(),
+    };
+    let html = templates::render(&state.templates, "sparql.html", &page)
+        .map_err(|error| AppError::from(error).as_html())?;
+    let mut response = Html(html).into_response();
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}

@@ -1,0 +1,3 @@
+//! Integration tests of ancrage: one binary, one module per feature.
+
+mod shacl_w3c;
