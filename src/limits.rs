@@ -127,18 +127,19 @@ mod tests {
     fn deep_group_nesting_is_refused_with_its_offset() {
         let query = format!("SELECT * WHERE {}{}", "{".repeat(100), "}".repeat(100));
         let error = check_text(&query, 1 << 20, 64).unwrap_err();
+        // The first brace is at byte 15; the 65th, one past the limit, is 64 bytes further.
         assert_eq!(
             error,
             LimitExceeded::Nesting {
                 limit: 64,
-                offset: 15 + 63
+                offset: 15 + 64
             }
         );
     }
 
     #[test]
     fn brackets_inside_strings_iris_and_comments_do_not_count() {
-        let query = "SELECT * WHERE { ?s <http://e/{{{> \"(((\" . # [[[[\n FILTER(?x < 3) }";
+        let query = "SELECT * WHERE { ?s <http://e/(((> \"{{{\" . # [[[[\n FILTER(?x < 3) }";
         assert_eq!(check_text(query, 1 << 20, 2), Ok(()));
     }
 

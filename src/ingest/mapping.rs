@@ -439,7 +439,11 @@ fn digits_only(text: &str) -> String {
 pub fn luhn_valid(number: &str) -> bool {
     if number.starts_with("356000000") {
         // La Poste's establishments use a sum of digits divisible by 5 instead.
-        return number.bytes().map(|b| u32::from(b - b'0')).sum::<u32>().is_multiple_of(5);
+        return number
+            .bytes()
+            .map(|b| u32::from(b - b'0'))
+            .sum::<u32>()
+            .is_multiple_of(5);
     }
     let sum: u32 = number
         .bytes()
