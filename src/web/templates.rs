@@ -14,6 +14,7 @@ pub fn load(directory: &Path) -> Result<Tera, tera::Error> {
     let pattern = format!("{}/**/*.html", directory.display());
     let mut tera = Tera::new(&pattern)?;
     tera.autoescape_on(vec![".html"]);
+    tera.set_escape_fn(escape_html);
     let _ = ERROR_TEMPLATES.set(tera.clone());
     Ok(tera)
 }
@@ -21,6 +22,23 @@ pub fn load(directory: &Path) -> Result<Tera, tera::Error> {
 /// Renders a page struct with a template.
 pub fn render(tera: &Tera, template: &str, page: &impl Serialize) -> Result<String, tera::Error> {
     tera.render(template, &Context::from_serialize(page)?)
+}
+
+/// Escapes the characters that HTML text and quoted attributes need escaped (Tera's default
+/// also escapes `/`, which makes every link unreadable in the page source).
+fn escape_html(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }
 
 #[derive(Serialize)]

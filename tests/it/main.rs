@@ -1,3 +1,5 @@
-//! Integration tests of ancrage: one binary, one module per feature.
+//! Integration tests of ancrage: one binary, one module per feature, sharing one test site.
 
+mod common;
 mod shacl_w3c;
+mod site;
