@@ -1,5 +1,6 @@
 //! Integration tests of ancrage: one binary, one module per feature, sharing one test site.
 
 mod common;
+mod linked_data;
 mod shacl_w3c;
 mod site;
