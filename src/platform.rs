@@ -6,9 +6,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::Config;
 use crate::bootstrap::{self, BootstrapError, BootstrapReport};
 use crate::ingest::{
-    ConceptIndex, Gazetteer, HarvestContext, HarvestOutcome, IngestError, RecordValidator,
-    SourceDescriptor, harvest_source,
+    ConceptIndex, Gazetteer, HarvestContext, HarvestOutcome, IngestError, SourceDescriptor,
+    harvest_source,
 };
+use crate::shapes::{ShapeValidator, ShapesLoadError};
 use crate::store::{Store, StoreError};
 use crate::territory::{Territories, TerritoryError};
 
@@ -27,6 +28,9 @@ pub enum PlatformError {
     /// A harvest failed as a whole.
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// The shapes could not be loaded.
+    #[error(transparent)]
+    Shapes(#[from] ShapesLoadError),
 }
 
 /// A running platform.
@@ -37,7 +41,7 @@ pub struct Platform {
     pub store: Store,
     territories: OnceLock<Arc<Territories>>,
     gazetteer: OnceLock<Arc<Gazetteer>>,
-    validator: Box<dyn RecordValidator + Send>,
+    validator: OnceLock<Arc<ShapeValidator>>,
     harvest_lock: Mutex<()>,
 }
 
@@ -55,7 +59,7 @@ impl Platform {
             store,
             territories: OnceLock::new(),
             gazetteer: OnceLock::new(),
-            validator: Box::new(crate::shapes::ShapeValidator),
+            validator: OnceLock::new(),
             harvest_lock: Mutex::new(()),
         }
     }
@@ -95,12 +99,13 @@ impl Platform {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let concepts = bootstrap::concept_index(&self.store, &self.config.minter)?;
         let gazetteer = self.gazetteer()?;
+        let validator = self.validator()?;
         let context = HarvestContext {
             store: &self.store,
             minter: &self.config.minter,
             gazetteer: &gazetteer,
             concepts: &concepts,
-            validator: self.validator.as_ref(),
+            validator: validator.as_ref(),
         };
         let mut results = Vec::new();
         for descriptor in descriptors {
@@ -148,6 +153,19 @@ impl Platform {
             .home_path("territories/geo/communes-simplifiees.geojson.gz");
         let built = Arc::new(Gazetteer::new(self.territories()?, Some(&shapes)));
         Ok(Arc::clone(self.gazetteer.get_or_init(|| built)))
+    }
+
+    /// The validator of harvested records, built from `shapes/` on first use.
+    pub fn validator(&self) -> Result<Arc<ShapeValidator>, PlatformError> {
+        if let Some(validator) = self.validator.get() {
+            return Ok(Arc::clone(validator));
+        }
+        let built = Arc::new(ShapeValidator::new(
+            &self.config.home_path("shapes"),
+            self.config.minter.base(),
+            self.store.clone(),
+        )?);
+        Ok(Arc::clone(self.validator.get_or_init(|| built)))
     }
 
     /// The concepts of the vocabularies, as loaded in the store.

@@ -1,19 +1,204 @@
 //! Validation of what enters the graph against the SHACL shapes of `shapes/`.
+//!
+//! A record is validated on its own quads; when a constraint needs to know about a node the
+//! record only links to (the class of a theme or of a commune), the store is asked about that
+//! node alone, so validation never loads the whole graph.
 
 pub mod engine;
 
-use oxigraph::model::{NamedNode, Quad};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxigraph::model::{Graph, NamedNode, NamedNodeRef, Quad, Term, Triple};
+
+use self::engine::{DataGraph, Severity, ShapesGraph, ValidationConfig, ValidationReport};
 use crate::ingest::RecordValidator;
+use crate::store::Store;
+
+/// Why the shapes could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ShapesLoadError {
+    /// A shapes file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// A shapes file is not valid Turtle.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The parser's message.
+        message: String,
+    },
+    /// The shapes are not valid SHACL.
+    #[error(transparent)]
+    Shapes(#[from] engine::ShapeError),
+}
+
+/// Reads every `*.ttl` of a directory into one graph, relative IRIs resolved against `base`.
+pub fn read_shapes_graph(directory: &Path, base_iri: &str) -> Result<Graph, ShapesLoadError> {
+    let entries = std::fs::read_dir(directory).map_err(|source| ShapesLoadError::Io {
+        path: directory.to_path_buf(),
+        source,
+    })?;
+    let mut paths: Vec<_> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|extension| extension == "ttl"))
+        .collect();
+    paths.sort();
+    let mut graph = Graph::new();
+    for path in paths {
+        let bytes = std::fs::read(&path).map_err(|source| ShapesLoadError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let syntax = |message: String| ShapesLoadError::Syntax {
+            path: path.clone(),
+            message,
+        };
+        let parser = RdfParser::from_format(RdfFormat::Turtle)
+            .with_base_iri(base_iri)
+            .map_err(|error| syntax(error.to_string()))?;
+        for quad in parser.for_slice(&bytes) {
+            graph.insert(&Triple::from(
+                quad.map_err(|error| syntax(error.to_string()))?,
+            ));
+        }
+    }
+    Ok(graph)
+}
 
 /// Validates harvested records against the platform's shapes.
-// FIXME: no shape is checked yet, so every mapped record is accepted; the SHACL Core engine
-// must evaluate `shapes/*.ttl` here and turn violations into rejections.
-#[derive(Debug, Default)]
-pub struct ShapeValidator;
+pub struct ShapeValidator {
+    shapes: ShapesGraph,
+    store: Store,
+}
+
+impl ShapeValidator {
+    /// A validator for the shapes of `directory`, looking up linked nodes in `store`.
+    pub fn new(directory: &Path, base_iri: &str, store: Store) -> Result<Self, ShapesLoadError> {
+        let graph = read_shapes_graph(directory, base_iri)?;
+        Ok(Self {
+            shapes: ShapesGraph::from_graph(&graph)?,
+            store,
+        })
+    }
+
+    /// The full report for a record's quads.
+    pub fn report(&self, quads: &[Quad]) -> ValidationReport {
+        let data = RecordGraph::new(quads, &self.store);
+        engine::validate(&self.shapes, &data, &ValidationConfig::default())
+    }
+}
 
 impl RecordValidator for ShapeValidator {
-    fn violations(&self, _focus: &NamedNode, _quads: &[Quad]) -> Vec<String> {
-        Vec::new()
+    fn violations(&self, _focus: &NamedNode, quads: &[Quad]) -> Vec<String> {
+        let report = self.report(quads);
+        report
+            .results
+            .iter()
+            .filter(|result| result.severity == Severity::Violation)
+            .map(|result| {
+                let path = result
+                    .path
+                    .as_ref()
+                    .map(|path| format!("{path} : "))
+                    .unwrap_or_default();
+                format!("{path}{}", report.message_for(result, "fr"))
+            })
+            .collect()
+    }
+}
+
+/// A record's quads as a data graph, with the store answering for the nodes the record links
+/// to but does not describe.
+struct RecordGraph<'a> {
+    by_subject: HashMap<Term, Vec<(NamedNode, Term)>>,
+    store: &'a Store,
+}
+
+impl<'a> RecordGraph<'a> {
+    fn new(quads: &[Quad], store: &'a Store) -> Self {
+        let mut by_subject: HashMap<Term, Vec<(NamedNode, Term)>> = HashMap::new();
+        for quad in quads {
+            let subject = Term::from(quad.subject.clone());
+            by_subject
+                .entry(subject)
+                .or_default()
+                .push((quad.predicate.clone(), quad.object.clone()));
+        }
+        Self { by_subject, store }
+    }
+
+    fn lookup_in_store(
+        &self,
+        subject: &Term,
+        predicate: Option<NamedNodeRef<'_>>,
+    ) -> Vec<(NamedNode, Term)> {
+        let Term::NamedNode(subject) = subject else {
+            return Vec::new();
+        };
+        let Some(predicate) = predicate else {
+            return Vec::new();
+        };
+        self.store
+            .objects(subject.as_ref(), predicate)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|object| (predicate.into_owned(), object))
+            .collect()
+    }
+}
+
+impl DataGraph for RecordGraph<'_> {
+    fn objects(&self, subject: &Term, predicate: NamedNodeRef<'_>) -> Vec<Term> {
+        match self.by_subject.get(subject) {
+            Some(pairs) => pairs
+                .iter()
+                .filter(|(p, _)| *p == predicate)
+                .map(|(_, o)| o.clone())
+                .collect(),
+            None => self
+                .from_store(subject, Some(predicate))
+                .into_iter()
+                .map(|(_, o)| o)
+                .collect(),
+        }
+    }
+
+    fn subjects(&self, predicate: NamedNodeRef<'_>, object: &Term) -> Vec<Term> {
+        self.by_subject
+            .iter()
+            .filter(|(_, pairs)| pairs.iter().any(|(p, o)| *p == predicate && o == object))
+            .map(|(subject, _)| subject.clone())
+            .collect()
+    }
+
+    fn outgoing(&self, subject: &Term) -> Vec<(NamedNode, Term)> {
+        self.by_subject.get(subject).cloned().unwrap_or_default()
+    }
+
+    fn subjects_with_predicate(&self, predicate: NamedNodeRef<'_>) -> Vec<Term> {
+        self.by_subject
+            .iter()
+            .filter(|(_, pairs)| pairs.iter().any(|(p, _)| *p == predicate))
+            .map(|(subject, _)| subject.clone())
+            .collect()
+    }
+
+    fn objects_with_predicate(&self, predicate: NamedNodeRef<'_>) -> Vec<Term> {
+        let mut seen = HashSet::new();
+        self.by_subject
+            .values()
+            .flatten()
+            .filter(|(p, _)| *p == predicate)
+            .filter(|(_, object)| seen.insert(object.clone()))
+            .map(|(_, object)| object.clone())
+            .collect()
     }
 }
