@@ -164,7 +164,7 @@ impl DataGraph for RecordGraph<'_> {
                 .map(|(_, o)| o.clone())
                 .collect(),
             None => self
-                .from_store(subject, Some(predicate))
+                .lookup_in_store(subject, Some(predicate))
                 .into_iter()
                 .map(|(_, o)| o)
                 .collect(),
