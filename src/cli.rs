@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -51,13 +52,51 @@ pub enum Command {
         /// Descriptor files or directories of descriptors.
         sources: Vec<PathBuf>,
     },
+    /// Validate RDF files, or the whole store, against SHACL shapes. Exits with 0 when the data
+    /// conforms, 1 when it does not, 2 when an input cannot be read.
+    Validate {
+        /// Store options (the base IRI resolves the relative IRIs of the shapes).
+        #[command(flatten)]
+        store_args: StoreArgs,
+        /// Shapes files (default: every file of the platform's `shapes/`).
+        #[arg(long = "shapes")]
+        shapes: Vec<PathBuf>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value = "turtle")]
+        format: ReportFormat,
+        /// Validate everything the store holds instead of files.
+        #[arg(long)]
+        store: bool,
+        /// RDF files to validate (.ttl, .nt, .jsonld, .rdf).
+        files: Vec<PathBuf>,
+    },
 }
 
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+/// Ways to print a validation report.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// A `sh:ValidationReport` in Turtle.
+    Turtle,
+    /// JSON, as the API returns it.
+    Json,
+    /// One line per fault.
+    Text,
+}
+
+/// Runs a parsed command line and says how the process should exit.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { store } => serve(store),
-        Command::Harvest { store, sources } => harvest(store, &sources),
+        Command::Serve { store } => serve(store).map(|()| ExitCode::SUCCESS),
+        Command::Harvest { store, sources } => harvest(store, &sources).map(|()| ExitCode::SUCCESS),
+        Command::Validate {
+            store_args,
+            shapes,
+            format,
+            store,
+            files,
+        } => {
+            crate::validate_cli::validate(&config_for(&store_args)?, &shapes, format, store, &files)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod shapes;
 pub mod store;
 pub mod territory;
 pub mod text;
+pub mod validate_cli;
 pub mod vocab;
 pub mod web;
 

@@ -5,6 +5,7 @@
 //! node alone, so validation never loads the whole graph.
 
 pub mod engine;
+mod report_view;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -13,6 +14,7 @@ use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{Graph, NamedNode, NamedNodeRef, Quad, Term, Triple};
 
 use self::engine::{DataGraph, Severity, ShapesGraph, ValidationConfig, ValidationReport};
+pub use self::report_view::{ReportView, ResultView};
 use crate::ingest::RecordValidator;
 use crate::store::Store;
 
@@ -89,9 +91,20 @@ impl ShapeValidator {
         })
     }
 
+    /// A validator for already-compiled shapes.
+    pub fn with_shapes(shapes: ShapesGraph, store: Store) -> Self {
+        Self { shapes, store }
+    }
+
     /// The full report for a record's quads.
     pub fn report(&self, quads: &[Quad]) -> ValidationReport {
         let data = RecordGraph::new(quads, &self.store);
+        engine::validate(&self.shapes, &data, &ValidationConfig::default())
+    }
+
+    /// The report for everything the store holds.
+    pub fn report_on_store(&self) -> ValidationReport {
+        let data = crate::store::StoreGraph::new(&self.store);
         engine::validate(&self.shapes, &data, &ValidationConfig::default())
     }
 }

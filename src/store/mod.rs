@@ -6,6 +6,7 @@
 mod deadline;
 mod error;
 mod query;
+mod shacl;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use oxigraph::model::{
 use oxigraph::sparql::QueryResults;
 
 pub use self::error::StoreError;
+pub use self::shacl::StoreGraph;
 pub use self::query::{
     GraphFormat, OutputFormat, ParsedQuery, QueryForm, QueryLimits, ResultsFormat, Solutions,
 };
