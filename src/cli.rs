@@ -133,16 +133,43 @@ fn harvest(args: StoreArgs, sources: &[PathBuf]) -> anyhow::Result<()> {
         }
         descriptors
     };
-    let platform = Platform::open(config).context(
-        "cannot open the store; if `ancrage serve` is running on it, harvest through the server \
-         (POST /admin/moisson) instead",
-    )?;
+    let platform = match Platform::open(config.clone()) {
+        Ok(platform) => platform,
+        Err(error) => return harvest_through_server(&config, &descriptors).context(error),
+    };
     platform.bootstrap_if_empty()?;
     let harvests = platform.harvest(&descriptors)?;
     print_harvests(&harvests);
     if harvests.iter().any(|harvest| harvest.outcome.is_err()) {
         anyhow::bail!("some sources could not be harvested");
     }
+    Ok(())
+}
+
+/// When `serve` holds the store, asks it to harvest, with the token it wrote at start-up.
+fn harvest_through_server(config: &Config, descriptors: &[SourceDescriptor]) -> anyhow::Result<()> {
+    let read = |name: &str| std::fs::read_to_string(config.data_dir.join(name));
+    let (Ok(token), Ok(address)) = (
+        read(crate::platform::ADMIN_TOKEN_FILE),
+        read(crate::platform::SERVER_ADDRESS_FILE),
+    ) else {
+        anyhow::bail!("the store is in use and no running server answers for it");
+    };
+    eprintln!("The store is used by the server at {address}: harvesting through it.");
+    let paths: Vec<std::path::PathBuf> = descriptors
+        .iter()
+        .map(|descriptor| {
+            std::fs::canonicalize(&descriptor.path).unwrap_or(descriptor.path.clone())
+        })
+        .collect();
+    let body = serde_json::json!({ "descriptors": paths }).to_string();
+    let answer = ureq::post(&format!("{address}/admin/moisson"))
+        .header("Authorization", &format!("Bearer {}", token.trim()))
+        .header("Content-Type", "application/json")
+        .send(body.as_bytes())?
+        .body_mut()
+        .read_to_string()?;
+    println!("{answer}");
     Ok(())
 }
 

@@ -6,6 +6,30 @@ use std::path::{Path, PathBuf};
 use crate::iri::IriMinter;
 use crate::store::QueryLimits;
 
+/// File of the data directory recording the base IRI its store was built with.
+const BASE_IRI_FILE: &str = "base-iri";
+
+/// Settings that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The base IRI is not an absolute http(s) IRI.
+    #[error(transparent)]
+    Base(#[from] crate::iri::BaseIriError),
+    /// The base IRI differs from the one the store was built with.
+    #[error(
+        "the store in {data_dir} was built with the base IRI {recorded}, and its IRIs cannot \
+         change: drop --base (or give --base {recorded}), or use a new --data directory for {given}"
+    )]
+    BaseChanged {
+        /// The data directory.
+        data_dir: PathBuf,
+        /// The base recorded with the store.
+        recorded: String,
+        /// The base asked for.
+        given: String,
+    },
+}
+
 /// Settings of one running platform.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -45,6 +69,38 @@ impl Config {
             home,
             query_limits: QueryLimits::default(),
         })
+    }
+
+    /// Settings for an existing or new data directory: the base IRI recorded when its store was
+    /// built wins over the one derived from the address, and contradicting it is an error,
+    /// since every IRI of the store starts with it.
+    pub fn for_data_dir(
+        data_dir: PathBuf,
+        bind: SocketAddr,
+        base_iri: Option<&str>,
+    ) -> Result<Self, ConfigError> {
+        let recorded = std::fs::read_to_string(data_dir.join(BASE_IRI_FILE)).ok();
+        let recorded = recorded
+            .as_deref()
+            .map(str::trim)
+            .filter(|base| !base.is_empty());
+        let config = Self::new(data_dir.clone(), bind, base_iri.or(recorded))?;
+        if let Some(recorded) = recorded
+            && config.minter.base() != recorded
+        {
+            return Err(ConfigError::BaseChanged {
+                data_dir,
+                recorded: recorded.to_owned(),
+                given: config.minter.base().to_owned(),
+            });
+        }
+        Ok(config)
+    }
+
+    /// Records the base IRI beside the store, once the store holds IRIs made with it.
+    pub fn record_base_iri(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.data_dir)?;
+        std::fs::write(self.data_dir.join(BASE_IRI_FILE), self.minter.base())
     }
 
     /// The store's directory inside the data directory.

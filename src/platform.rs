@@ -13,6 +13,11 @@ use crate::shapes::{ShapeValidator, ShapesLoadError};
 use crate::store::{Store, StoreError};
 use crate::territory::{Territories, TerritoryError};
 
+/// File beside the store holding the operator's token while `serve` runs.
+pub const ADMIN_TOKEN_FILE: &str = "admin-token";
+/// File beside the store holding the address `serve` listens on.
+pub const SERVER_ADDRESS_FILE: &str = "server-address";
+
 /// Errors of the platform's services.
 #[derive(Debug, thiserror::Error)]
 pub enum PlatformError {
@@ -43,6 +48,7 @@ pub struct Platform {
     gazetteer: OnceLock<Arc<Gazetteer>>,
     validator: OnceLock<Arc<ShapeValidator>>,
     harvest_lock: Mutex<()>,
+    admin_token: OnceLock<String>,
 }
 
 impl Platform {
@@ -61,6 +67,7 @@ impl Platform {
             gazetteer: OnceLock::new(),
             validator: OnceLock::new(),
             harvest_lock: Mutex::new(()),
+            admin_token: OnceLock::new(),
         }
     }
 
@@ -73,6 +80,12 @@ impl Platform {
             return Ok(None);
         }
         tracing::info!(store = %self.config.store_dir().display(), "empty store: bootstrapping");
+        self.config
+            .record_base_iri()
+            .map_err(|error| StoreError::Directory {
+                path: self.config.data_dir.clone(),
+                source: error,
+            })?;
         let report =
             bootstrap::load_reference_data(&self.store, &self.config, &*self.territories()?)?;
         tracing::info!(
@@ -166,6 +179,89 @@ impl Platform {
             self.store.clone(),
         )?);
         Ok(Arc::clone(self.validator.get_or_init(|| built)))
+    }
+
+    /// Creates the operator's token for the admin endpoints and writes it, readable by the
+    /// operator only, beside the store with the server's address, so that `ancrage harvest`
+    /// can ask the running server to harvest instead of fighting for the store's lock.
+    pub fn issue_admin_token(&self) -> Result<(), std::io::Error> {
+        let token: String = (0..4)
+            .map(|_| format!("{:016x}", rand::random::<u64>()))
+            .collect();
+        let path = self.config.data_dir.join(ADMIN_TOKEN_FILE);
+        std::fs::write(&path, &token)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+        let address = format!("http://{}", self.config.bind);
+        std::fs::write(self.config.data_dir.join(SERVER_ADDRESS_FILE), address)?;
+        let _ = self.admin_token.set(token);
+        Ok(())
+    }
+
+    /// Whether `token` is the operator's token (compared in constant time).
+    pub fn admin_token_matches(&self, token: Option<&str>) -> bool {
+        let (Some(expected), Some(given)) = (self.admin_token.get(), token) else {
+            return false;
+        };
+        let differences = expected
+            .bytes()
+            .zip(given.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        differences == 0 && expected.len() == given.len()
+    }
+
+    /// Harvests each source whose schedule is due, then sleeps a minute, forever. Descriptors
+    /// are read again at each round, so a new descriptor is picked up without a restart.
+    pub async fn run_scheduler(self: Arc<Self>) {
+        loop {
+            let platform = Arc::clone(&self);
+            let round = tokio::task::spawn_blocking(move || platform.harvest_due_sources()).await;
+            match round {
+                Ok(Err(error)) => tracing::warn!(%error, "scheduled harvest failed"),
+                Err(error) => tracing::warn!(%error, "scheduled harvest task failed"),
+                Ok(Ok(())) => (),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+        }
+    }
+
+    fn harvest_due_sources(&self) -> Result<(), PlatformError> {
+        let descriptors = SourceDescriptor::from_directory(&self.config.sources_dir)?;
+        let rows = self
+            .store
+            .select(include_str!("../queries/source-last-runs.rq"), &[])?;
+        let now = chrono::Utc::now();
+        let due: Vec<SourceDescriptor> = descriptors
+            .into_iter()
+            .filter(|descriptor| {
+                let Some(period) = descriptor
+                    .schedule
+                    .as_deref()
+                    .and_then(crate::ingest::schedule::parse_period)
+                else {
+                    return false;
+                };
+                let source = self.config.minter.source(&descriptor.id);
+                let last = rows
+                    .iter()
+                    .find(|row| row.text("source") == Some(source.as_str()))
+                    .and_then(|row| row.text("last"))
+                    .and_then(|last| chrono::DateTime::parse_from_rfc3339(last).ok());
+                match last {
+                    Some(last) => {
+                        now.signed_duration_since(last).to_std().unwrap_or_default() >= period
+                    }
+                    None => true,
+                }
+            })
+            .collect();
+        if !due.is_empty() {
+            self.harvest(&due)?;
+        }
+        Ok(())
     }
 
     /// The concepts of the vocabularies, as loaded in the store.

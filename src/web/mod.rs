@@ -8,6 +8,7 @@ mod pages;
 pub mod params;
 mod resource;
 mod routes;
+mod sources;
 mod sparql;
 pub mod templates;
 mod view;
@@ -92,6 +93,8 @@ impl Lang {
 pub async fn serve(platform: Arc<Platform>) -> anyhow::Result<()> {
     let bind = platform.config.bind;
     let base = platform.config.minter.base().to_owned();
+    platform.issue_admin_token()?;
+    tokio::spawn(Arc::clone(&platform).run_scheduler());
     let state = Arc::new(AppState::new(platform)?);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, %base, "serving");

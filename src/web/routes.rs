@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::http::{HeaderValue, header};
-use axum::routing::get;
+use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -13,7 +13,7 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, pages, resource, sparql};
+use super::{AppState, pages, resource, sources, sparql};
 
 /// Largest request body accepted (a query or a form).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -29,6 +29,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(pages::home_show))
         .route("/sparql", get(sparql::sparql_get).post(sparql::sparql_post))
         .route("/ressource", get(resource::resource_by_iri))
+        .route("/sources", get(sources::sources_show))
+        .route("/admin/moisson", post(sources::harvest_run))
         .nest_service("/static", tower::ServiceBuilder::new().layer(cache_static).service(static_files))
         .fallback(resource::resource_show)
         .with_state(state)
