@@ -70,6 +70,22 @@ pub enum Command {
         /// RDF files to validate (.ttl, .nt, .jsonld, .rdf).
         files: Vec<PathBuf>,
     },
+    /// Write a synthetic source (CSV and descriptor) of realistic initiatives in real communes.
+    Generate(GenerateArgs),
+}
+
+/// Arguments of `ancrage generate`.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Number of initiatives.
+    #[arg(long)]
+    pub initiatives: usize,
+    /// The CSV file to write; the descriptor is written beside it with the `.toml` extension.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of the generator: the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Ways to print a validation report.
@@ -97,6 +113,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             crate::validate_cli::validate(&config_for(&store_args)?, &shapes, format, store, &files)
         }
+        Command::Generate(args) => generate(&args).map(|()| ExitCode::SUCCESS),
     }
 }
 
@@ -170,6 +187,20 @@ fn harvest_through_server(config: &Config, descriptors: &[SourceDescriptor]) -> 
         .body_mut()
         .read_to_string()?;
     println!("{answer}");
+    Ok(())
+}
+
+fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    let territories =
+        crate::territory::Territories::load(&crate::config::default_home().join("territories"))?;
+    let generated =
+        crate::generate::generate_source(&territories, args.initiatives, args.seed, &args.out)?;
+    eprintln!(
+        "{} initiatives written to {}, descriptor {}",
+        generated.rows,
+        generated.data.display(),
+        generated.descriptor.display()
+    );
     Ok(())
 }
 

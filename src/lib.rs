@@ -4,6 +4,7 @@
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
+pub mod generate;
 pub mod ingest;
 pub mod iri;
 pub mod limits;
