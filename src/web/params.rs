@@ -31,6 +31,12 @@ impl FormParams {
         Ok(Self { pairs })
     }
 
+    /// These pairs followed by those of `other`, as if both had been sent in one form.
+    pub fn with_pairs_of(mut self, other: Self) -> Self {
+        self.pairs.extend(other.pairs);
+        self
+    }
+
     /// Every value given for `name`.
     pub fn all(&self, name: &str) -> Vec<&str> {
         self.pairs
@@ -74,6 +80,15 @@ mod tests {
         assert_eq!(form.single("query"), Ok(Some("SELECT *")));
         assert_eq!(form.all("default-graph-uri"), ["a", "b"]);
         assert_eq!(form.single("default-graph-uri"), Err(2));
+    }
+
+    #[test]
+    fn joined_forms_keep_the_values_of_both() {
+        let body = FormParams::parse("query=ASK+%7B%7D").unwrap();
+        let url = FormParams::parse("default-graph-uri=a&query=x").unwrap();
+        let joined = body.with_pairs_of(url);
+        assert_eq!(joined.all("default-graph-uri"), ["a"]);
+        assert_eq!(joined.single("query"), Err(2));
     }
 
     #[test]

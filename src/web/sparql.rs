@@ -55,7 +55,8 @@ pub async fn sparql_get(
 }
 
 /// `POST /sparql`: a query in a form (`application/x-www-form-urlencoded`) or as the body
-/// (`application/sparql-query`).
+/// (`application/sparql-query`). Parameters in the URL count as well, so that a dataset given
+/// there is never silently ignored.
 pub async fn sparql_post(
     State(state): State<Arc<AppState>>,
     RawQuery(raw_query): RawQuery,
@@ -80,7 +81,9 @@ pub async fn sparql_post(
         "application/x-www-form-urlencoded" => {
             let text = std::str::from_utf8(&body)
                 .map_err(|_| AppError::BadRequest("the form body is not valid UTF-8".into()))?;
-            let params = FormParams::parse(text).map_err(|error| AppError::BadRequest(error.to_string()))?;
+            let params = FormParams::parse(text)
+                .map_err(|error| AppError::BadRequest(error.to_string()))?
+                .with_pairs_of(url_params);
             if params.has("update") {
                 return Err(updates_refused().into());
             }

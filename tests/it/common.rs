@@ -75,14 +75,14 @@ pub fn site() -> &'static TestSite {
     })
 }
 
-/// Sends a request to the router.
+/// Sends a request to the shared site's router.
 pub async fn send(request: Request<Body>) -> Answer {
-    let response = site()
-        .router
-        .clone()
-        .oneshot(request)
-        .await
-        .expect("the router answers");
+    send_to(&site().router, request).await
+}
+
+/// Sends a request to any router and reads the whole answer.
+pub async fn send_to(router: &axum::Router, request: Request<Body>) -> Answer {
+    let response = router.clone().oneshot(request).await.expect("the router answers");
     let status = response.status();
     let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)

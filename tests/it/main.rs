@@ -4,3 +4,4 @@ mod common;
 mod linked_data;
 mod shacl_w3c;
 mod site;
+mod sparql_protocol;
