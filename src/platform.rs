@@ -145,6 +145,13 @@ impl Platform {
                 outcome,
             });
         }
+        let links = crate::ingest::links::recompute_links(&self.store, &self.config.minter)?;
+        tracing::info!(
+            initiatives = links.initiative_links,
+            actors = links.actor_links,
+            candidates = links.candidates,
+            "duplicates across sources linked"
+        );
         Ok(results)
     }
 

@@ -3,6 +3,7 @@
 
 pub mod descriptor;
 mod harvest;
+pub mod links;
 pub mod mapping;
 pub mod place;
 pub mod read;

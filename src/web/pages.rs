@@ -14,7 +14,7 @@ use super::error::{AppError, ShownError};
 use super::view::{FactView, Labeler, LinkView, pick_language};
 use super::{AppState, Lang, templates};
 use crate::store::Store;
-use crate::vocab::{anc, dct, geo, igeo, prov, skos};
+use crate::vocab::{anc, dct, geo, igeo, owl, prov, skos};
 
 /// How many initiatives a list page shows at once.
 const PAGE_SIZE: usize = 50;
@@ -166,6 +166,8 @@ struct InitiativePage {
     sources: Vec<ProvenanceView>,
     point: Option<(f64, f64)>,
     gone_since: Option<String>,
+    canonical: Option<LinkView>,
+    duplicates: Vec<LinkView>,
 }
 
 #[derive(Serialize)]
@@ -234,6 +236,13 @@ fn initiative_page(
         });
     let sources = provenance(store, labeler, &own(prov::WAS_DERIVED_FROM))?;
     let gone_since = text(prov::INVALIDATED_AT_TIME);
+    let canonical = links(owl::SAME_AS, labeler).into_iter().next();
+    let mut duplicates: Vec<LinkView> = store
+        .subjects(owl::SAME_AS, iri.as_ref().into())?
+        .into_iter()
+        .map(|duplicate| labeler.link(&duplicate.to_string().trim_matches(['<', '>']).to_owned()))
+        .collect();
+    duplicates.sort_by(|a, b| a.iri.cmp(&b.iri));
 
     Ok(InitiativePage {
         description: text(anc::DESCRIPTION),
@@ -257,6 +266,8 @@ fn initiative_page(
         sources,
         point,
         gone_since,
+        canonical,
+        duplicates,
         meta,
     })
 }

@@ -30,6 +30,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sparql", get(sparql::sparql_get).post(sparql::sparql_post))
         .route("/ressource", get(resource::resource_by_iri))
         .route("/sources", get(sources::sources_show))
+        .route("/doublons", get(sources::duplicates_show))
         .route("/admin/moisson", post(sources::harvest_run))
         .nest_service("/static", tower::ServiceBuilder::new().layer(cache_static).service(static_files))
         .fallback(resource::resource_show)

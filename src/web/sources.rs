@@ -89,6 +89,59 @@ fn duration_seconds(started: &str, ended: &str) -> Option<f64> {
     Some((ended - started).num_milliseconds() as f64 / 1000.0)
 }
 
+#[derive(Serialize)]
+struct DuplicatesPage {
+    lang: &'static str,
+    title: &'static str,
+    candidates: Vec<CandidateView>,
+}
+
+#[derive(Serialize)]
+struct CandidateView {
+    similarity: String,
+    first: LinkView,
+    second: LinkView,
+}
+
+/// `GET /doublons`: pairs of resources that may be duplicates, for review.
+pub async fn duplicates_show(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<Html<String>, ShownError> {
+    let lang = Lang::from_headers(&headers);
+    let html = tokio::task::spawn_blocking(move || {
+        let platform = &state.platform;
+        let mut labeler = Labeler::new(&platform.store, &platform.config.minter, lang);
+        let rows = platform
+            .store
+            .select(include_str!("../../queries/duplicate-candidates.rq"), &[])?;
+        let candidates = rows
+            .iter()
+            .filter_map(|row| {
+                Some(CandidateView {
+                    similarity: row.text("similarity")?.to_owned(),
+                    first: labeler.link(row.text("first")?),
+                    second: labeler.link(row.text("second")?),
+                })
+            })
+            .collect();
+        let page = DuplicatesPage {
+            lang: lang.code(),
+            title: "Doublons possibles",
+            candidates,
+        };
+        Ok::<_, AppError>(templates::render(
+            &state.templates,
+            "duplicates.html",
+            &page,
+        )?)
+    })
+    .await
+    .map_err(|error| AppError::Internal(error.to_string()).as_html())?
+    .map_err(AppError::as_html)?;
+    Ok(Html(html))
+}
+
 /// What `POST /admin/moisson` may ask for.
 #[derive(Debug, Default, Deserialize)]
 pub struct HarvestRequest {
