@@ -34,6 +34,12 @@ pub struct LinkReport {
     pub candidates: usize,
 }
 
+/// Pairs judged the same, and pairs that may be, with their similarity.
+type Judged = (
+    Vec<(NamedNode, NamedNode)>,
+    Vec<(NamedNode, NamedNode, f64)>,
+);
+
 struct Listed {
     iri: NamedNode,
     name_key: String,
@@ -99,13 +105,7 @@ fn listed(store: &Store, query: &str, subject: &str) -> Result<Vec<Listed>, Stor
 
 /// Pairs of resources from different sources in the same commune: certain links and
 /// candidates with their similarity.
-fn compare_within_communes(
-    listed: &[Listed],
-    places: bool,
-) -> (
-    Vec<(NamedNode, NamedNode)>,
-    Vec<(NamedNode, NamedNode, f64)>,
-) {
+fn compare_within_communes(listed: &[Listed], places: bool) -> Judged {
     let mut by_commune: BTreeMap<&str, Vec<&Listed>> = BTreeMap::new();
     for item in listed {
         by_commune.entry(&item.commune).or_default().push(item);

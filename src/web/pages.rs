@@ -240,7 +240,7 @@ fn initiative_page(
     let mut duplicates: Vec<LinkView> = store
         .subjects(owl::SAME_AS, iri.as_ref().into())?
         .into_iter()
-        .map(|duplicate| labeler.link(&duplicate.to_string().trim_matches(['<', '>']).to_owned()))
+        .map(|duplicate| labeler.link(duplicate.to_string().trim_matches(['<', '>'])))
         .collect();
     duplicates.sort_by(|a, b| a.iri.cmp(&b.iri));
 
