@@ -5,11 +5,16 @@ use unicode_normalization::char::is_combining_mark;
 
 /// Lower case without accents or surrounding spaces: `" Île-de-France "` → `"ile-de-france"`.
 pub fn fold(text: &str) -> String {
-    text.trim()
-        .nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut folded = String::with_capacity(text.len());
+    for character in text.trim().nfd().filter(|c| !is_combining_mark(*c)) {
+        // The ligatures of French ("Sallebœuf", "ex æquo") have no decomposition.
+        match character {
+            'œ' | 'Œ' => folded.push_str("oe"),
+            'æ' | 'Æ' => folded.push_str("ae"),
+            other => folded.extend(other.to_lowercase()),
+        }
+    }
+    folded
 }
 
 /// A key for comparing French place names as people write them: accents, case, hyphens,
@@ -61,5 +66,11 @@ mod tests {
     #[test]
     fn fold_removes_accents_and_case() {
         assert_eq!(fold(" Île-de-France "), "ile-de-france");
+    }
+
+    #[test]
+    fn ligatures_are_spelt_out() {
+        assert_eq!(place_name_key("Sallebœuf"), place_name_key("Salleboeuf"));
+        assert_eq!(fold("Œuvre"), "oeuvre");
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::IngestError;
-use super::value::ValueSpec;
+use super::value::{Separators, ValueSpec};
 
 /// Everything the platform knows about a source, read from its descriptor.
 #[derive(Debug, Clone, Deserialize)]
@@ -65,7 +65,7 @@ pub struct DataSpec {
     pub location: String,
     /// Syntax of the data.
     pub format: DataFormat,
-    /// Character encoding: `auto` (UTF-8, else Windows-1252), `utf-8`, `windows-1252`, `latin-1`.
+    /// Character encoding: `auto` (UTF-8, else Windows-1252), `utf-8`, `windows-1252`, `latin1`.
     #[serde(default = "default_auto")]
     pub encoding: String,
     /// CSV field delimiter: `auto` or one character.
@@ -197,8 +197,8 @@ pub struct ActorSpec {
 pub struct TagSpec {
     /// The field holding the tags.
     pub field: String,
-    /// Separator between several tags in one value.
-    pub split: Option<String>,
+    /// Separator between several tags in one value, or a list of separators.
+    pub split: Option<Separators>,
     /// Tag → concept paths of the platform's schemes (`theme/...`, `data-inclusion/...`).
     #[serde(default)]
     pub concepts: BTreeMap<String, Vec<String>>,

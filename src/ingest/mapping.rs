@@ -254,23 +254,42 @@ impl<'a> RecordMapper<'a> {
         ];
         let mut texts = Vec::new();
         for (property, mapping) in fields {
-            let Some(value) = mapping
-                .as_ref()
-                .and_then(|mapping| self.first(mapping, record))
-            else {
-                continue;
+            let Some(mapping) = mapping else { continue };
+            // Contacts may be several (a cell split by the mapping); other texts are single.
+            let values = match property {
+                TextProperty::Email | TextProperty::Telephone => self.all(mapping, record),
+                _ => self.first(mapping, record).into_iter().collect(),
             };
-            let is_date = matches!(property, TextProperty::StartDate | TextProperty::EndDate);
-            if is_date && chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() {
-                faults.push(fault(
-                    "initiative.start_date",
-                    &format!("{value:?} is not a date YYYY-MM-DD: adjust `extract` and `format`"),
-                ));
-                continue;
+            for value in values {
+                self.push_text(&mut texts, faults, property, value);
             }
-            texts.push((property, value));
         }
         texts
+    }
+
+    /// Adds a text value; a date must already read `YYYY-MM-DD`.
+    fn push_text(
+        &self,
+        texts: &mut Vec<(TextProperty, String)>,
+        faults: &mut Vec<MappingFault>,
+        property: TextProperty,
+        value: String,
+    ) {
+        let field = match property {
+            TextProperty::StartDate => "initiative.start_date",
+            TextProperty::EndDate => "initiative.end_date",
+            _ => {
+                texts.push((property, value));
+                return;
+            }
+        };
+        if chrono::NaiveDate::parse_from_str(&value, "%Y-%m-%d").is_err() {
+            let message =
+                format!("{value:?} is not a date YYYY-MM-DD: adjust `extract` and `format`");
+            faults.push(fault(field, &message));
+            return;
+        }
+        texts.push((property, value));
     }
 
     fn concepts_of(
@@ -338,13 +357,9 @@ impl<'a> RecordMapper<'a> {
         let nulls = &self.descriptor.data.null_values;
         let values = ValueSpec::Field(spec.field.clone()).values(record, nulls);
         let split: Vec<String> = match &spec.split {
-            Some(separator) => values
+            Some(separators) => values
                 .iter()
-                .flat_map(|value| {
-                    value
-                        .split(separator.as_str())
-                        .map(|part| part.trim().to_owned())
-                })
+                .flat_map(|value| separators.split(value))
                 .collect(),
             None => values,
         };

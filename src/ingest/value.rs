@@ -2,8 +2,10 @@
 //!
 //! A mapping is a field name (`"lib_fs"`), a template (`"{adresse} {complement}"`), a fixed
 //! list (`["theme/inclusion"]`) or a table of steps applied in this order: read (`field`,
-//! `template` or `value`), drop placeholders (`null_values`), `split`, `replace`, `extract` +
-//! `format`, `pad`, `map` (value table), `rules` (first match wins), `default`.
+//! `template` or `value`), drop placeholders (`null_values`), `split` (at one separator or at
+//! any of several), `replace`, `extract` + `format`, `pad`, `map` (value table), `rules` (first
+//! match wins; an output may hold `{field}` placeholders), `default`. A value that neither the
+//! table nor the rules turn into an output is dropped, or kept as it is with `keep_unmapped`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -41,8 +43,8 @@ pub struct ValueRule {
     /// Extra placeholder values for this mapping only.
     #[serde(default)]
     pub null_values: Vec<String>,
-    /// Separator between several values in one field.
-    pub split: Option<String>,
+    /// Separator between several values in one field, or a list of separators.
+    pub split: Option<Separators>,
     /// `[pattern, replacement]`: a regular-expression substitution.
     #[serde(default, deserialize_with = "deserialize_replace")]
     pub replace: Option<(Regex, String)>,
@@ -57,7 +59,7 @@ pub struct ValueRule {
     /// Value table: source value (compared ignoring case and accents) → one or more outputs.
     /// Values not in the table are dropped unless `keep_unmapped` is true.
     pub map: Option<ValueTable>,
-    /// Keep values that the table does not list.
+    /// Keep values that neither the table nor the rules give an output for.
     #[serde(default)]
     pub keep_unmapped: bool,
     /// Pattern rules; the first that matches gives the output.
@@ -79,7 +81,7 @@ pub struct MatchRule {
     /// Matches when the tested text matches this regular expression.
     #[serde(default, deserialize_with = "deserialize_regex")]
     pub pattern: Option<Regex>,
-    /// The output.
+    /// The output; `{field}` placeholders in it are filled from the record.
     pub value: OneOrMany,
 }
 
@@ -99,6 +101,37 @@ impl OneOrMany {
             Self::One(value) => vec![value.clone()],
             Self::Many(values) => values.clone(),
         }
+    }
+}
+
+/// Where to cut a field holding several values: one separator (`" / "`) or several
+/// (`["-", " "]`), any of which ends a value.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "OneOrMany")]
+pub struct Separators(Vec<String>);
+
+impl From<OneOrMany> for Separators {
+    fn from(separators: OneOrMany) -> Self {
+        Self(separators.values())
+    }
+}
+
+impl Separators {
+    /// The parts of `text` between separators, trimmed, without empty ones.
+    pub fn split(&self, text: &str) -> Vec<String> {
+        let mut parts = vec![text.to_owned()];
+        for separator in self.0.iter().filter(|separator| !separator.is_empty()) {
+            parts = parts
+                .iter()
+                .flat_map(|part| part.split(separator.as_str()))
+                .map(str::to_owned)
+                .collect();
+        }
+        parts
+            .into_iter()
+            .map(|part| part.trim().to_owned())
+            .filter(|part| !part.is_empty())
+            .collect()
     }
 }
 
@@ -172,21 +205,24 @@ impl ValueRule {
             self.value.iter().cloned().collect()
         };
 
-        if let Some(separator) = &self.split {
+        if let Some(separators) = &self.split {
             values = values
                 .iter()
-                .flat_map(|value| value.split(separator.as_str()).map(str::to_owned))
+                .flat_map(|value| separators.split(value))
                 .collect();
         }
-        let mut output = Vec::new();
+        let mut output: Vec<String> = Vec::new();
         for value in values {
             let value = value.trim();
             if value.is_empty() || is_null(value, &nulls) {
                 continue;
             }
-            output.extend(self.transform(value, record));
+            for mapped in self.transform(value, record, &nulls) {
+                if !output.contains(&mapped) {
+                    output.push(mapped);
+                }
+            }
         }
-        output.dedup();
 
         if output.is_empty()
             && let Some(default) = &self.default
@@ -196,7 +232,7 @@ impl ValueRule {
         output
     }
 
-    fn transform(&self, value: &str, record: &Record) -> Vec<String> {
+    fn transform(&self, value: &str, record: &Record, nulls: &[String]) -> Vec<String> {
         let mut value = value.to_owned();
         if let Some((pattern, replacement)) = &self.replace {
             value = pattern
@@ -230,12 +266,17 @@ impl ValueRule {
             }
         }
         if !self.rules.is_empty() {
-            return self.apply_rules(&value, record);
+            match self.apply_rules(&value, record, nulls) {
+                Some(outputs) => return outputs,
+                None if !self.keep_unmapped => return Vec::new(),
+                None => (),
+            }
         }
         vec![value]
     }
 
-    fn apply_rules(&self, value: &str, record: &Record) -> Vec<String> {
+    /// The outputs of the first rule that matches, if one does.
+    fn apply_rules(&self, value: &str, record: &Record, nulls: &[String]) -> Option<Vec<String>> {
         for rule in &self.rules {
             let tested = match &rule.field {
                 Some(field) => record.text(field).unwrap_or_default(),
@@ -250,10 +291,17 @@ impl ValueRule {
                 .as_ref()
                 .is_some_and(|pattern| pattern.is_match(&tested));
             if contains || matches {
-                return rule.value.values();
+                let outputs = rule.value.values().into_iter().filter_map(|output| {
+                    if output.contains('{') {
+                        render_template(&output, record, nulls)
+                    } else {
+                        Some(output)
+                    }
+                });
+                return Some(outputs.collect());
             }
         }
-        Vec::new()
+        None
     }
 }
 
@@ -472,11 +520,31 @@ mod tests {
     }
 
     #[test]
+    fn a_rule_output_may_name_other_fields_and_unmatched_values_may_be_kept() {
+        let mapping = spec(
+            r#"{ field = "porteur", rules = [ { pattern = "^Mairie$", value = "Mairie de {ville}" } ], keep_unmapped = true }"#,
+        );
+        let generic = record(serde_json::json!({ "porteur": "Mairie", "ville": "Foix" }));
+        let named = record(serde_json::json!({ "porteur": "La Poste", "ville": "Foix" }));
+        assert_eq!(mapping.values(&generic, &[]), ["Mairie de Foix"]);
+        assert_eq!(mapping.values(&named, &[]), ["La Poste"]);
+    }
+
+    #[test]
     fn a_value_table_ignores_case_and_accents_and_drops_the_unknown() {
         let row = record(serde_json::json!({ "codes": "ORDM-ACCN-XYZ" }));
         let mapping =
             spec(r#"{ field = "codes", split = "-", map = { ordm = "a", "accn" = ["b", "c"] } }"#);
         assert_eq!(mapping.values(&row, &[]), ["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_field_is_cut_at_any_of_several_separators() {
+        let row = record(serde_json::json!({ "publics": "TP-J DE-SEN TP " }));
+        let mapping = spec(
+            r#"{ field = "publics", split = ["-", " "], map = { TP = "t", J = "j", DE = "d", SEN = "s" } }"#,
+        );
+        assert_eq!(mapping.values(&row, &[]), ["t", "j", "d", "s"]);
     }
 
     #[test]

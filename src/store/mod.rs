@@ -18,10 +18,10 @@ use oxigraph::model::{
 use oxigraph::sparql::QueryResults;
 
 pub use self::error::StoreError;
-pub use self::shacl::StoreGraph;
 pub use self::query::{
     GraphFormat, OutputFormat, ParsedQuery, QueryForm, QueryLimits, ResultsFormat, Solutions,
 };
+pub use self::shacl::StoreGraph;
 
 /// The platform's RDF dataset: one named graph per concern (territories, vocabularies, ontology,
 /// each source), all public. Private data never enters this store.

@@ -82,7 +82,11 @@ pub async fn send(request: Request<Body>) -> Answer {
 
 /// Sends a request to any router and reads the whole answer.
 pub async fn send_to(router: &axum::Router, request: Request<Body>) -> Answer {
-    let response = router.clone().oneshot(request).await.expect("the router answers");
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("the router answers");
     let status = response.status();
     let headers = response.headers().clone();
     let body = axum::body::to_bytes(response.into_body(), usize::MAX)
