@@ -70,8 +70,35 @@ pub enum Command {
         /// RDF files to validate (.ttl, .nt, .jsonld, .rdf).
         files: Vec<PathBuf>,
     },
+    /// Rebuild the search index from the graph.
+    Reindex {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Write the gzipped N-Quads dumps of the public graphs into `{data}/dumps/` (works beside
+    /// a running server, on the data as it was when the command started).
+    Dump {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// Also copy the dump of the whole dataset to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Load a dump (gzipped or plain N-Quads) into an empty store.
+    Load {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The dump.
+        file: PathBuf,
+    },
     /// Write a synthetic source (CSV and descriptor) of realistic initiatives in real communes.
     Generate(GenerateArgs),
+    /// Measure on a temporary store and print the figures as a Markdown table.
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
 }
 
 /// Arguments of `ancrage generate`.
@@ -113,7 +140,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             crate::validate_cli::validate(&config_for(&store_args)?, &shapes, format, store, &files)
         }
+        Command::Dump { store, out } => crate::dump_cli::dump(&store, out.as_deref()),
+        Command::Load { store, file } => crate::dump_cli::load(&store, &file),
         Command::Generate(args) => generate(&args).map(|()| ExitCode::SUCCESS),
+        Command::Bench(command) => crate::bench::run(&command).map(|()| ExitCode::SUCCESS),
+        Command::Reindex { store } => {
+            let platform = Platform::open(config_for(&store)?)?;
+            let started = std::time::Instant::now();
+            let count = platform.reindex()?;
+            eprintln!(
+                "{count} initiatives indexed in {:.1} s",
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -131,6 +171,7 @@ fn serve(args: StoreArgs) -> anyhow::Result<()> {
     if let Some((report, harvests)) = platform.bootstrap_if_empty()? {
         print_bootstrap(&report, &harvests);
     }
+    platform.reindex_if_empty()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(crate::web::serve(platform))
 }

@@ -8,6 +8,8 @@ use crate::store::QueryLimits;
 
 /// File of the data directory recording the base IRI its store was built with.
 const BASE_IRI_FILE: &str = "base-iri";
+/// The sitemaps protocol's limit of URLs in one sitemap.
+const SITEMAP_MAX_URLS: usize = 50_000;
 
 /// Settings that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,8 @@ pub struct Config {
     pub sources_dir: PathBuf,
     /// Bounds on public SPARQL queries.
     pub query_limits: QueryLimits,
+    /// Most URLs in one sitemap before it is split into parts listed by an index.
+    pub sitemap_max_urls: usize,
 }
 
 impl Config {
@@ -68,6 +72,7 @@ impl Config {
             sources_dir: home.join("sources"),
             home,
             query_limits: QueryLimits::default(),
+            sitemap_max_urls: SITEMAP_MAX_URLS,
         })
     }
 

@@ -12,6 +12,13 @@ pub enum LimitExceeded {
         /// Bytes allowed.
         limit: usize,
     },
+    /// The query may build a string longer than allowed (CONCAT or REPLACE in a chain).
+    StringGrowth {
+        /// Upper bound of the longest string, in bytes.
+        bound: u64,
+        /// Bytes allowed.
+        limit: u64,
+    },
     /// Brackets, braces or parentheses are nested deeper than allowed.
     Nesting {
         /// Depth allowed.
@@ -27,6 +34,11 @@ impl fmt::Display for LimitExceeded {
             Self::Size { actual, limit } => write!(
                 f,
                 "the input is {actual} bytes long, more than the {limit} bytes allowed"
+            ),
+            Self::StringGrowth { bound, limit } => write!(
+                f,
+                "the query may build strings of up to {bound} bytes, more than the {limit} \
+                 allowed: avoid chains of CONCAT or REPLACE that grow a value at each step"
             ),
             Self::Nesting { limit, offset } => write!(
                 f,

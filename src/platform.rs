@@ -9,6 +9,8 @@ use crate::ingest::{
     ConceptIndex, Gazetteer, HarvestContext, HarvestOutcome, IngestError, SourceDescriptor,
     harvest_source,
 };
+use crate::opendata::{DumpDirectory, DumpManifest, DumpScope, OpenDataError};
+use crate::search::SearchIndex;
 use crate::shapes::{ShapeValidator, ShapesLoadError};
 use crate::store::{Store, StoreError};
 use crate::territory::{Territories, TerritoryError};
@@ -36,6 +38,12 @@ pub enum PlatformError {
     /// The shapes could not be loaded.
     #[error(transparent)]
     Shapes(#[from] ShapesLoadError),
+    /// The search index failed.
+    #[error(transparent)]
+    Search(#[from] crate::search::SearchError),
+    /// Feeding the search index failed.
+    #[error(transparent)]
+    Feed(#[from] crate::search_feed::FeedError),
 }
 
 /// A running platform.
@@ -49,26 +57,56 @@ pub struct Platform {
     validator: OnceLock<Arc<ShapeValidator>>,
     harvest_lock: Mutex<()>,
     admin_token: OnceLock<String>,
+    /// The search index, derived from the graph.
+    pub search: Arc<SearchIndex>,
 }
 
 impl Platform {
-    /// Opens the on-disk store of `config`.
+    /// Opens the on-disk store of `config` and the search index beside it.
     pub fn open(config: Config) -> Result<Self, PlatformError> {
         let store = Store::open(&config.store_dir())?;
-        Ok(Self::with_store(config, store))
+        let search = SearchIndex::open_or_create(&config.data_dir.join("search"))?;
+        Ok(Self::with_store_and_index(config, store, search))
     }
 
-    /// A platform over an existing store (in memory for tests).
+    /// A platform over an existing store, with a search index in memory (for tests and tools).
     pub fn with_store(config: Config, store: Store) -> Self {
+        let search = SearchIndex::in_memory().expect("an in-memory index can always be created");
+        Self::with_store_and_index(config, store, search)
+    }
+
+    fn with_store_and_index(config: Config, store: Store, search: SearchIndex) -> Self {
+        let search = Arc::new(search);
+        let service = crate::search_sparql::SearchService::new(Arc::clone(&search));
         Self {
             config,
-            store,
+            store: store.with_service(Arc::new(service)),
             territories: OnceLock::new(),
             gazetteer: OnceLock::new(),
             validator: OnceLock::new(),
             harvest_lock: Mutex::new(()),
             admin_token: OnceLock::new(),
+            search,
         }
+    }
+
+    /// Rebuilds the search index from the graph; returns the number of initiatives indexed.
+    pub fn reindex(&self) -> Result<usize, PlatformError> {
+        Ok(crate::search_feed::reindex(
+            &self.store,
+            &self.config.minter,
+            &self.search,
+        )?)
+    }
+
+    /// Rebuilds the index when it is empty while the graph holds initiatives (a new or lost
+    /// index directory).
+    pub fn reindex_if_empty(&self) -> Result<(), PlatformError> {
+        if self.search.is_empty() && !self.store.is_empty()? {
+            let count = self.reindex()?;
+            tracing::info!(initiatives = count, "search index rebuilt from the graph");
+        }
+        Ok(())
     }
 
     /// Fills an empty store with the reference data and the default sources; does nothing on a
@@ -125,6 +163,14 @@ impl Platform {
             let spinner = crate::progress::spinner(&format!("moisson {}", descriptor.id));
             let outcome = harvest_source(&context, descriptor);
             spinner.finish_and_clear();
+            if let Ok(outcome) = &outcome {
+                crate::search_feed::sync_initiatives(
+                    &self.store,
+                    &self.config.minter,
+                    &self.search,
+                    &outcome.touched,
+                )?;
+            }
             match &outcome {
                 Ok(outcome) => tracing::info!(
                     source = %outcome.source_id,
@@ -152,7 +198,27 @@ impl Platform {
             candidates = links.candidates,
             "duplicates across sources linked"
         );
+        if let Err(error) = self.refresh_dumps(DumpScope::KeepReferenceData) {
+            tracing::warn!(%error, "dumps not refreshed: the previous ones are still served");
+        }
         Ok(results)
+    }
+
+    /// Writes the dumps of the public graphs again into `{data}/dumps/`.
+    pub fn refresh_dumps(&self, scope: DumpScope) -> Result<DumpManifest, OpenDataError> {
+        let started = std::time::Instant::now();
+        let manifest = DumpDirectory::new(&self.config.data_dir).refresh(
+            &self.store,
+            &self.config.minter,
+            scope,
+        )?;
+        tracing::info!(
+            quads = manifest.whole.quads,
+            bytes = manifest.whole.bytes,
+            seconds = started.elapsed().as_secs_f64(),
+            "dumps written"
+        );
+        Ok(manifest)
     }
 
     /// The territories of the geographic code, read once from the shipped files.

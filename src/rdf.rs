@@ -135,6 +135,43 @@ impl QuadBuffer {
     }
 }
 
+/// (latitude, longitude) of a `POINT(longitude latitude)` WKT literal.
+pub fn parse_wkt_point(wkt: &str) -> Option<(f64, f64)> {
+    let inner = wkt.trim().strip_prefix("POINT(")?.strip_suffix(')')?;
+    let mut numbers = inner.split_whitespace().map(str::parse::<f64>);
+    let longitude = numbers.next()?.ok()?;
+    let latitude = numbers.next()?.ok()?;
+    Some((latitude, longitude))
+}
+
+/// The literal in the best language among `terms`: `preferred`, else French, else English,
+/// else untagged, else any.
+pub fn pick_language(terms: &[Term], preferred: &str) -> Option<String> {
+    let literals: Vec<&Literal> = terms
+        .iter()
+        .filter_map(|term| match term {
+            Term::Literal(literal) => Some(literal),
+            _ => None,
+        })
+        .collect();
+    for wanted in [Some(preferred), Some("fr"), Some("en"), None] {
+        let found = literals
+            .iter()
+            .find(|literal| match (wanted, literal.language()) {
+                (Some(code), Some(tag)) => {
+                    tag.eq_ignore_ascii_case(code)
+                        || tag.to_ascii_lowercase().starts_with(&format!("{code}-"))
+                }
+                (None, None) => true,
+                _ => false,
+            });
+        if let Some(literal) = found {
+            return Some(literal.value().to_owned());
+        }
+    }
+    literals.first().map(|literal| literal.value().to_owned())
+}
+
 /// A WKT point, longitude first as GeoSPARQL's default CRS requires.
 pub fn wkt_point(longitude: f64, latitude: f64) -> String {
     format!("POINT({longitude} {latitude})")

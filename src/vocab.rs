@@ -178,6 +178,12 @@ pub mod dct {
         BIBLIOGRAPHIC_CITATION = "bibliographicCitation",
         FORMAT = "format",
         SUBJECT = "subject",
+        SPATIAL = "spatial",
+        TEMPORAL = "temporal",
+        PERIOD_OF_TIME = "PeriodOfTime",
+        LANGUAGE = "language",
+        CONFORMS_TO = "conformsTo",
+        HAS_PART = "hasPart",
     );
 }
 
@@ -193,6 +199,18 @@ pub mod dcat {
         DOWNLOAD_URL = "downloadURL",
         ACCESS_URL = "accessURL",
         MEDIA_TYPE = "mediaType",
+        CATALOG = "Catalog",
+        DATA_SERVICE = "DataService",
+        DATASET_PROP = "dataset",
+        SERVICE = "service",
+        ENDPOINT_URL = "endpointURL",
+        SERVES_DATASET = "servesDataset",
+        THEME = "theme",
+        THEME_TAXONOMY = "themeTaxonomy",
+        BYTE_SIZE = "byteSize",
+        COMPRESS_FORMAT = "compressFormat",
+        START_DATE = "startDate",
+        END_DATE = "endDate",
     );
 }
 
@@ -204,6 +222,8 @@ pub mod foaf {
         NAME = "name",
         HOMEPAGE = "homepage",
         PAGE = "page",
+        AGENT = "Agent",
+        PRIMARY_TOPIC = "primaryTopic",
     );
 }
 
@@ -227,6 +247,59 @@ pub mod owl {
     );
 }
 
+/// W3C SHACL, `http://www.w3.org/ns/shacl#`: the terms of the validation reports the platform
+/// stores.
+pub mod sh {
+    use super::NamedNodeRef;
+
+    terms!("http://www.w3.org/ns/shacl#";
+        VALIDATION_REPORT = "ValidationReport",
+        VALIDATION_RESULT = "ValidationResult",
+        CONFORMS = "conforms",
+        RESULT = "result",
+        FOCUS_NODE = "focusNode",
+        RESULT_PATH = "resultPath",
+        RESULT_SEVERITY = "resultSeverity",
+        RESULT_MESSAGE = "resultMessage",
+        SOURCE_SHAPE = "sourceShape",
+        VIOLATION = "Violation",
+        WARNING = "Warning",
+        NAME = "name",
+    );
+}
+
+/// VoID, `http://rdfs.org/ns/void#`: descriptions of the dataset and its parts.
+pub mod void {
+    use super::NamedNodeRef;
+
+    /// Namespace of VoID.
+    pub const NAMESPACE: &str = "http://rdfs.org/ns/void#";
+
+    terms!("http://rdfs.org/ns/void#";
+        DATASET = "Dataset",
+        DATASET_DESCRIPTION = "DatasetDescription",
+        LINKSET = "Linkset",
+        SUBSET = "subset",
+        SPARQL_ENDPOINT = "sparqlEndpoint",
+        DATA_DUMP = "dataDump",
+        URI_SPACE = "uriSpace",
+        VOCABULARY = "vocabulary",
+        FEATURE = "feature",
+        TRIPLES = "triples",
+        ENTITIES = "entities",
+        CLASSES = "classes",
+        PROPERTIES = "properties",
+        CLASS_PARTITION = "classPartition",
+        PROPERTY_PARTITION = "propertyPartition",
+        CLASS = "class",
+        PROPERTY = "property",
+        LINK_PREDICATE = "linkPredicate",
+        SUBJECTS_TARGET = "subjectsTarget",
+        OBJECTS_TARGET = "objectsTarget",
+        IN_DATASET = "inDataset",
+    );
+}
+
 /// The prefixes used when the platform writes Turtle or shows compact IRIs.
 pub const PREFIXES: &[(&str, &str)] = &[
     ("anc", anc::NAMESPACE),
@@ -246,4 +319,6 @@ pub const PREFIXES: &[(&str, &str)] = &[
     ("org", "http://www.w3.org/ns/org#"),
     ("sdg", "http://metadata.un.org/sdg/"),
     ("eurovoc", "http://eurovoc.europa.eu/"),
+    ("search", "https://w3id.org/ancrage/search#"),
+    ("geof", "http://www.opengis.net/def/function/geosparql/"),
 ];

@@ -10,6 +10,7 @@ use oxigraph::model::{Literal, NamedNode, Quad, Term};
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
+use super::check::{Finding, RecordValidator, is_report_node, write_check_report};
 use super::descriptor::{DataLocation, SourceDescriptor};
 use super::mapping::{ConceptIndex, MappingFault, RecordMapper};
 use super::place::Gazetteer;
@@ -23,12 +24,6 @@ use crate::vocab::{anc, dct, prov};
 
 /// Largest file a harvest downloads or reads.
 const MAX_DATA_BYTES: usize = 512 * 1024 * 1024;
-
-/// Checks a mapped record's quads before they enter the graph.
-pub trait RecordValidator: Sync {
-    /// The violations (blocking) found on `focus`, as messages for the source's report.
-    fn violations(&self, focus: &NamedNode, quads: &[Quad]) -> Vec<String>;
-}
 
 /// What a harvest needs besides the descriptor.
 pub struct HarvestContext<'a> {
@@ -339,8 +334,9 @@ fn process_record(
     );
     let initiative = minter.initiative(&descriptor.id, &mapped.record_id);
     let record_quads = record_quads.into_quads();
-    let violations = context.validator.violations(&initiative, &record_quads);
-    if !violations.is_empty() {
+    let check = context.validator.check(&initiative, &record_quads);
+    if !check.violations.is_empty() {
+        write_check_report(quarantine, &record_iri, &check);
         state.reject(
             quarantine,
             minter,
@@ -348,7 +344,7 @@ fn process_record(
             record.number,
             record.line,
             Some(mapped.record_id.clone()),
-            violations,
+            check.violations.iter().map(Finding::to_reason).collect(),
             &raw,
         );
         return;
@@ -376,6 +372,7 @@ fn process_record(
         *state.tag_counts.entry(tag.clone()).or_default() += 1;
     }
     source_graph.absorb(record_quads);
+    write_check_report(source_graph, &record_iri, &check);
 }
 
 /// Records of the previous run that this run did not see stay in the graph, marked as gone.
@@ -422,9 +419,13 @@ fn carry_gone_records(
                     .flat_map(|i| [i.as_str().to_owned(), format!("{}#position", i.as_str())]),
             )
             .collect();
+        // The record's validation report goes with it, so its page still lists what to fix.
+        let is_owned = |subject: &str| {
+            owned.iter().any(|iri| iri == subject) || is_report_node(record.as_str(), subject)
+        };
         source_graph.absorb(
             old.iter()
-                .filter(|quad| matches!(&quad.subject, oxigraph::model::NamedOrBlankNode::NamedNode(s) if owned.contains(&s.as_str().to_owned())))
+                .filter(|quad| matches!(&quad.subject, oxigraph::model::NamedOrBlankNode::NamedNode(s) if is_owned(s.as_str())))
                 .filter(|quad| quad.predicate != prov::INVALIDATED_AT_TIME)
                 .cloned()
                 .collect(),

@@ -95,7 +95,7 @@ fn listed(store: &Store, query: &str, subject: &str) -> Result<Vec<Listed>, Stor
             trigrams: trigrams(&name_key),
             name_key,
             commune: commune.to_owned(),
-            point: row.text("wkt").and_then(parse_point),
+            point: row.text("wkt").and_then(crate::rdf::parse_wkt_point),
             source: source.to_owned(),
             street: row.text("street").map(place_name_key),
         });
@@ -241,15 +241,6 @@ fn dice(first: &HashSet<[char; 3]>, second: &HashSet<[char; 3]>) -> f64 {
     }
     let shared = first.intersection(second).count();
     2.0 * shared as f64 / (first.len() + second.len()) as f64
-}
-
-/// (latitude, longitude) of a WKT point.
-fn parse_point(wkt: &str) -> Option<(f64, f64)> {
-    let inner = wkt.trim().strip_prefix("POINT(")?.strip_suffix(')')?;
-    let mut numbers = inner.split_whitespace().map(str::parse::<f64>);
-    let longitude = numbers.next()?.ok()?;
-    let latitude = numbers.next()?.ok()?;
-    Some((latitude, longitude))
 }
 
 /// Great-circle distance in metres.

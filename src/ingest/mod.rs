@@ -1,6 +1,7 @@
 //! Harvesting: reading heterogeneous sources through their descriptors into the graph, with
 //! placement in territories, provenance, quarantine of what fails and detection of changes.
 
+mod check;
 pub mod descriptor;
 mod harvest;
 pub mod links;
@@ -15,8 +16,9 @@ pub mod value;
 
 use std::path::PathBuf;
 
+pub use self::check::{Finding, RecordCheck, RecordValidator};
 pub use self::descriptor::SourceDescriptor;
-pub use self::harvest::{HarvestContext, HarvestOutcome, RecordValidator, Reject, harvest_source};
+pub use self::harvest::{HarvestContext, HarvestOutcome, Reject, harvest_source};
 pub use self::mapping::{ConceptIndex, ConceptRole};
 pub use self::place::{Gazetteer, PlacementMethod};
 pub use self::to_rdf::RunCounts;

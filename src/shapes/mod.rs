@@ -11,12 +11,15 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use oxigraph::io::{RdfFormat, RdfParser};
-use oxigraph::model::{Graph, NamedNode, NamedNodeRef, Quad, Term, Triple};
+use oxigraph::model::{Graph, Literal, NamedNode, NamedNodeRef, Quad, Term, Triple};
 
-use self::engine::{DataGraph, Severity, ShapesGraph, ValidationConfig, ValidationReport};
+use self::engine::{
+    DataGraph, Severity, ShapesGraph, ValidationConfig, ValidationReport, ValidationResult,
+};
 pub use self::report_view::{ReportView, ResultView};
-use crate::ingest::RecordValidator;
+use crate::ingest::{Finding, RecordCheck, RecordValidator};
 use crate::store::Store;
+use crate::vocab::sh;
 
 /// Why the shapes could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -79,21 +82,62 @@ pub fn read_shapes_graph(directory: &Path, base_iri: &str) -> Result<Graph, Shap
 pub struct ShapeValidator {
     shapes: ShapesGraph,
     store: Store,
+    /// The `sh:name` values of each shape, by the shape's IRI: the field a result is about.
+    field_names: HashMap<NamedNode, Vec<Literal>>,
 }
 
 impl ShapeValidator {
     /// A validator for the shapes of `directory`, looking up linked nodes in `store`.
     pub fn new(directory: &Path, base_iri: &str, store: Store) -> Result<Self, ShapesLoadError> {
         let graph = read_shapes_graph(directory, base_iri)?;
+        Ok(Self::from_graph(&graph, store)?)
+    }
+
+    /// A validator for the shapes of a graph, keeping their field names.
+    pub fn from_graph(graph: &Graph, store: Store) -> Result<Self, engine::ShapeError> {
+        let mut field_names: HashMap<NamedNode, Vec<Literal>> = HashMap::new();
+        for triple in graph.triples_for_predicate(sh::NAME) {
+            if let (oxigraph::model::NamedOrBlankNodeRef::NamedNode(shape), Term::Literal(name)) =
+                (triple.subject, triple.object.into_owned())
+            {
+                field_names
+                    .entry(shape.into_owned())
+                    .or_default()
+                    .push(name);
+            }
+        }
         Ok(Self {
-            shapes: ShapesGraph::from_graph(&graph)?,
+            shapes: ShapesGraph::from_graph(graph)?,
             store,
+            field_names,
         })
     }
 
-    /// A validator for already-compiled shapes.
+    /// A validator for already-compiled shapes (without field names).
     pub fn with_shapes(shapes: ShapesGraph, store: Store) -> Self {
-        Self { shapes, store }
+        Self {
+            shapes,
+            store,
+            field_names: HashMap::new(),
+        }
+    }
+
+    /// The `sh:name` of a shape in `lang`, else in French, else in any language.
+    pub fn field_name(&self, shape: &Term, lang: &str) -> Option<String> {
+        let Term::NamedNode(shape) = shape else {
+            return None;
+        };
+        let names = self.field_names.get(shape)?;
+        let in_language = |wanted: &str| {
+            names.iter().find(|name| {
+                name.language()
+                    .is_some_and(|tag| tag.eq_ignore_ascii_case(wanted))
+            })
+        };
+        in_language(lang)
+            .or_else(|| in_language("fr"))
+            .or_else(|| names.first())
+            .map(|name| name.value().to_owned())
     }
 
     /// The full report for a record's quads.
@@ -110,21 +154,35 @@ impl ShapeValidator {
 }
 
 impl RecordValidator for ShapeValidator {
-    fn violations(&self, _focus: &NamedNode, quads: &[Quad]) -> Vec<String> {
+    /// Violations and warnings of the record; informative results are left out.
+    fn check(&self, _focus: &NamedNode, quads: &[Quad]) -> RecordCheck {
         let report = self.report(quads);
-        report
-            .results
-            .iter()
-            .filter(|result| result.severity == Severity::Violation)
-            .map(|result| {
-                let path = result
-                    .path
-                    .as_ref()
-                    .map(|path| format!("{path} : "))
-                    .unwrap_or_default();
-                format!("{path}{}", report.message_for(result, "fr"))
-            })
-            .collect()
+        let findings = |severity: Severity| -> Vec<Finding> {
+            report
+                .results
+                .iter()
+                .filter(|result| result.severity == severity)
+                .map(|result| finding_of(&report, result))
+                .collect()
+        };
+        let check = RecordCheck {
+            violations: findings(Severity::Violation),
+            warnings: findings(Severity::Warning),
+        };
+        check.in_stable_order()
+    }
+}
+
+fn finding_of(report: &ValidationReport, result: &ValidationResult) -> Finding {
+    Finding {
+        focus: result.focus_node.clone(),
+        predicate: result
+            .path
+            .as_ref()
+            .and_then(|path| path.as_predicate().cloned()),
+        path: result.path.as_ref().map(ToString::to_string),
+        shape: result.source_shape.clone(),
+        message: report.message_for(result, "fr"),
     }
 }
 

@@ -1,19 +1,45 @@
-//! One timer thread for every query deadline in the process.
+//! One watcher thread for every running query in the process.
 //!
 //! Each evaluation registers its cancellation token with a deadline; the single watcher thread
-//! cancels tokens whose deadline passed. Dropping the returned guard unregisters the token.
+//! cancels tokens whose deadline passed. While queries run, it also watches the resident memory
+//! of the process and cancels them all when it passes the configured bound, so that a query
+//! building a huge intermediate result gets an error instead of taking the server down.
+//! Dropping the returned guard unregisters the token.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use oxigraph::sparql::CancellationToken;
 
+/// How often the watcher looks at memory while queries run.
+const MEMORY_CHECK_PERIOD: Duration = Duration::from_millis(100);
+
+/// Resident memory (bytes) past which running queries are cancelled; 0 disables the check.
+static MEMORY_LIMIT: AtomicU64 = AtomicU64::new(0);
+
+/// Sets the resident-memory bound of the process for running queries (0: no bound).
+pub fn set_memory_limit(bytes: u64) {
+    MEMORY_LIMIT.store(bytes, Ordering::Relaxed);
+}
+
 /// Keeps a deadline registered until dropped.
 pub struct DeadlineGuard {
     id: u64,
+}
+
+impl DeadlineGuard {
+    /// Whether the query was cancelled because the process ran short of memory.
+    pub fn hit_memory_limit(&self) -> bool {
+        let state = watcher()
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.memory_cancelled.contains(&self.id)
+    }
 }
 
 impl Drop for DeadlineGuard {
@@ -48,6 +74,7 @@ pub fn cancel_after(timeout: Duration, token: CancellationToken) -> DeadlineGuar
 struct WatcherState {
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
     tokens: Vec<(u64, CancellationToken)>,
+    memory_cancelled: HashSet<u64>,
 }
 
 struct Watcher {
@@ -90,24 +117,47 @@ fn watch(watcher: &'static Watcher) {
                 state.tokens.swap_remove(position).1.cancel();
             }
         }
+        if !state.tokens.is_empty() && memory_exceeded() {
+            let cancelled: Vec<(u64, CancellationToken)> = std::mem::take(&mut state.tokens);
+            for (id, token) in cancelled {
+                token.cancel();
+                state.memory_cancelled.insert(id);
+            }
+        }
+
         let next_deadline = state
             .deadlines
             .peek()
             .map(|Reverse((deadline, _))| *deadline);
-        state = match next_deadline {
-            Some(deadline) => {
-                let wait = deadline.saturating_duration_since(now);
-                match watcher.wakeup.wait_timeout(state, wait) {
-                    Ok((guard, _)) => guard,
-                    Err(poisoned) => poisoned.into_inner().0,
-                }
-            }
+        let mut wait = next_deadline.map(|deadline| deadline.saturating_duration_since(now));
+        if !state.tokens.is_empty() && MEMORY_LIMIT.load(Ordering::Relaxed) > 0 {
+            wait = Some(wait.map_or(MEMORY_CHECK_PERIOD, |wait| wait.min(MEMORY_CHECK_PERIOD)));
+        }
+        state = match wait {
+            Some(wait) => match watcher.wakeup.wait_timeout(state, wait) {
+                Ok((guard, _)) => guard,
+                Err(poisoned) => poisoned.into_inner().0,
+            },
             None => watcher
                 .wakeup
                 .wait(state)
                 .unwrap_or_else(|poisoned| poisoned.into_inner()),
         };
     }
+}
+
+/// Whether the resident memory of the process is past the bound.
+fn memory_exceeded() -> bool {
+    let limit = MEMORY_LIMIT.load(Ordering::Relaxed);
+    limit > 0 && resident_bytes().is_some_and(|resident| resident > limit)
+}
+
+/// Resident memory of the process, from `/proc/self/status` (Linux).
+pub fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 #[cfg(test)]

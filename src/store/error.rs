@@ -37,6 +37,11 @@ pub enum StoreError {
         /// The deadline that applied.
         limit: Duration,
     },
+    /// The process ran short of memory while the query ran, and the query was stopped.
+    #[error(
+        "the query was stopped because it needed more memory than the server allows: narrow it"
+    )]
+    OutOfMemory,
     /// An answer holds more rows or triples than allowed.
     #[error("the answer has more than {limit} rows: add a LIMIT or narrow the query")]
     TooManyResults {
@@ -48,6 +53,17 @@ pub enum StoreError {
     OutputTooLarge {
         /// The largest answer allowed, in bytes.
         limit: usize,
+    },
+    /// The answer holds a character the asked syntax cannot carry.
+    #[error(
+        "the answer holds the character U+{:04X}, which {format} cannot carry: ask for JSON \
+         (application/sparql-results+json) or N-Triples instead", u32::from(*.character)
+    )]
+    NotRepresentable {
+        /// The character.
+        character: char,
+        /// The syntax asked for.
+        format: &'static str,
     },
     /// The query failed while it ran.
     #[error("query evaluation failed: {0}")]
@@ -67,6 +83,15 @@ pub enum StoreError {
     /// An internal query returned a form its caller did not expect.
     #[error("an internal query returned an unexpected form")]
     UnexpectedQueryForm,
+    /// A dump can only be loaded into an empty store.
+    #[error(
+        "the store already holds {quads} quads: a dump is loaded into an empty store only; give \
+         a new --data directory"
+    )]
+    NotEmpty {
+        /// How many quads the store holds.
+        quads: usize,
+    },
     /// Writing RDF failed.
     #[error("cannot serialize RDF: {0}")]
     Serialize(#[from] std::io::Error),

@@ -4,7 +4,9 @@
 //! Protocol + Graph Store server can later take the embedded store's place behind the same API.
 
 mod deadline;
+mod dump;
 mod error;
+mod guard;
 mod query;
 mod shacl;
 
@@ -19,7 +21,8 @@ use oxigraph::sparql::QueryResults;
 
 pub use self::error::StoreError;
 pub use self::query::{
-    GraphFormat, OutputFormat, ParsedQuery, QueryForm, QueryLimits, ResultsFormat, Solutions,
+    GraphFormat, LocalService, OutputFormat, ParsedQuery, QueryForm, QueryLimits, ResultsFormat,
+    Solutions,
 };
 pub use self::shacl::StoreGraph;
 
@@ -54,8 +57,14 @@ impl Store {
         }
     }
 
+    /// Bounds the resident memory of the process while queries run: past it, running queries
+    /// are stopped with an error (see [`QueryLimits::max_process_bytes`]).
+    pub fn bound_query_memory(limits: &QueryLimits) {
+        deadline::set_memory_limit(limits.max_process_bytes);
+    }
+
     /// Registers a SERVICE IRI answered inside the process (the full-text search service).
-    pub fn with_service(mut self, service: Arc<dyn query::LocalService>) -> Self {
+    pub fn with_service(mut self, service: Arc<dyn LocalService>) -> Self {
         let mut extensions = (*self.extensions).clone();
         extensions.services.push(service);
         self.extensions = Arc::new(extensions);
@@ -253,8 +262,13 @@ impl Store {
     }
 
     /// Parses a SPARQL query with the platform's prefixes and extensions.
-    pub fn parse_query(&self, text: &str, base_iri: &str) -> Result<ParsedQuery, StoreError> {
-        query::parse(text, base_iri)
+    pub fn parse_query(
+        &self,
+        text: &str,
+        base_iri: &str,
+        limits: &QueryLimits,
+    ) -> Result<ParsedQuery, StoreError> {
+        query::parse_within(text, base_iri, limits)
     }
 
     /// Evaluates a query and serializes its answer, within `limits`. The answer is complete or

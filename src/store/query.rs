@@ -14,6 +14,7 @@ use spargebra::algebra::GraphPattern;
 
 use super::StoreError;
 use super::deadline;
+use crate::limits::LimitExceeded;
 
 /// The four SPARQL query forms, which decide the kinds of output a query can have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +108,11 @@ pub struct QueryLimits {
     pub max_query_bytes: usize,
     /// Deepest nesting of brackets, braces and parentheses accepted.
     pub max_nesting: usize,
+    /// Longest string a query may build, in bytes.
+    pub max_string_bytes: u64,
+    /// Resident memory of the whole process past which running queries are stopped, in bytes
+    /// (0: no bound).
+    pub max_process_bytes: u64,
 }
 
 impl Default for QueryLimits {
@@ -117,6 +123,8 @@ impl Default for QueryLimits {
             max_output_bytes: 64 * 1024 * 1024,
             max_query_bytes: 64 * 1024,
             max_nesting: 64,
+            max_string_bytes: 64 * 1024 * 1024,
+            max_process_bytes: 6 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -315,12 +323,7 @@ impl oxigraph::sparql::DefaultServiceHandler for RefuseRemoteServices {
 pub struct ServiceError(String);
 
 /// Parses a query after checking its size and nesting, so that no input can exhaust the
-/// recursive parser.
-pub(super) fn parse(text: &str, base_iri: &str) -> Result<ParsedQuery, StoreError> {
-    parse_within(text, base_iri, &QueryLimits::default())
-}
-
-/// [`parse`] with explicit limits.
+/// recursive parser, then bounds the strings it can build.
 pub(super) fn parse_within(
     text: &str,
     base_iri: &str,
@@ -343,6 +346,17 @@ pub(super) fn parse_within(
         .map_err(|error| StoreError::Syntax {
             message: error.to_string(),
         })?;
+    super::guard::check_scan_products(&query).map_err(|message| StoreError::Syntax {
+        message: format!("refused: {message}"),
+    })?;
+    super::guard::check_string_growth(&query, limits.max_string_bytes).map_err(|bound| {
+        StoreError::LimitExceeded {
+            limit: LimitExceeded::StringGrowth {
+                bound,
+                limit: limits.max_string_bytes,
+            },
+        }
+    })?;
     let form = match &query {
         spargebra::Query::Select { .. } => QueryForm::Select,
         spargebra::Query::Ask { .. } => QueryForm::Ask,
@@ -366,7 +380,7 @@ pub(super) fn evaluate_to_bytes(
     limits: &QueryLimits,
 ) -> Result<Vec<u8>, StoreError> {
     let token = CancellationToken::new();
-    let _deadline = deadline::cancel_after(limits.timeout, token.clone());
+    let deadline_guard = deadline::cancel_after(limits.timeout, token.clone());
 
     let mut prepared = extensions
         .evaluator()
@@ -379,10 +393,14 @@ pub(super) fn evaluate_to_bytes(
     } else if prepared.dataset().is_default_dataset() {
         prepared.dataset_mut().set_default_graph_as_union();
     }
+    let memory_error = |error: StoreError| match error {
+        StoreError::Timeout { .. } if deadline_guard.hit_memory_limit() => StoreError::OutOfMemory,
+        other => other,
+    };
     let results = prepared
         .on_store(db)
         .execute()
-        .map_err(|error| evaluation_error(error, limits))?;
+        .map_err(|error| memory_error(evaluation_error(error, limits)))?;
     let output = CappedWriter::new(limits.max_output_bytes);
     let written = match (results, format) {
         (QueryResults::Solutions(solutions), OutputFormat::Results(format)) => {
@@ -397,8 +415,30 @@ pub(super) fn evaluate_to_bytes(
             write_triples(triples, format, output, limits)
         }
         _ => return Err(StoreError::UnexpectedQueryForm),
-    }?;
-    Ok(written.into_inner())
+    }
+    .map_err(memory_error)?;
+    let bytes = written.into_inner();
+    let is_xml = matches!(
+        format,
+        OutputFormat::Results(ResultsFormat::Xml) | OutputFormat::Graph(GraphFormat::RdfXml)
+    );
+    if is_xml && let Some(character) = first_character_outside_xml(&bytes) {
+        return Err(StoreError::NotRepresentable {
+            character,
+            format: "XML",
+        });
+    }
+    Ok(bytes)
+}
+
+/// The first character that XML 1.0 cannot carry, not even escaped (U+0000, most C0 controls,
+/// U+FFFE, U+FFFF): an XML answer holding one would not parse.
+fn first_character_outside_xml(bytes: &[u8]) -> Option<char> {
+    let text = String::from_utf8_lossy(bytes);
+    text.chars().find(|character| {
+        let code = u32::from(*character);
+        (code < 0x20 && !matches!(code, 0x09 | 0x0A | 0x0D)) || matches!(code, 0xFFFE | 0xFFFF)
+    })
 }
 
 fn write_solutions(

@@ -14,7 +14,7 @@ use geo_types::{MultiPolygon, Point};
 
 pub use self::load::TerritoryError;
 pub(crate) use self::load::read_boundaries;
-pub use self::rdf::territories_to_quads;
+pub use self::rdf::{ancestors, territories_to_quads};
 use crate::iri::TerritoryKind;
 
 /// One territory.

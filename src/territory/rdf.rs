@@ -154,10 +154,7 @@ pub(crate) fn direct_parents<'a>(
 }
 
 /// Every territory that contains this one, at any level, without repetition.
-pub(crate) fn ancestors<'a>(
-    territories: &'a Territories,
-    territory: &Territory,
-) -> Vec<&'a Territory> {
+pub fn ancestors<'a>(territories: &'a Territories, territory: &Territory) -> Vec<&'a Territory> {
     let mut found: Vec<&Territory> = Vec::new();
     let mut pending = direct_parents(territories, territory);
     while let Some(parent) = pending.pop() {

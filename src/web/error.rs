@@ -38,6 +38,9 @@ pub enum AppError {
     /// The method is not supported on this resource.
     #[error("the method {0} is not allowed here: use GET or HEAD")]
     MethodNotAllowed(String),
+    /// The server has no capacity left for this request now.
+    #[error("{0}")]
+    Busy(String),
     /// A store operation failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -83,7 +86,10 @@ impl AppError {
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(StoreError::Timeout { .. }) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(StoreError::NotRepresentable { .. }) => StatusCode::NOT_ACCEPTABLE,
+            Self::Store(StoreError::OutOfMemory) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(error) if error.is_client_error() => StatusCode::BAD_REQUEST,
             Self::Store(_) | Self::Template(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR

@@ -4,13 +4,16 @@ pub mod conneg;
 pub mod error;
 mod examples;
 mod ontology;
+mod opendata;
 mod pages;
 pub mod params;
 mod resource;
 mod routes;
+mod search;
 mod sources;
 mod sparql;
 pub mod templates;
+mod validate;
 mod view;
 
 use std::sync::Arc;
@@ -26,15 +29,19 @@ pub struct AppState {
     pub platform: Arc<Platform>,
     /// The page templates.
     pub templates: tera::Tera,
+    /// Permits for concurrent SPARQL evaluations: a stuck query holds one, never the server.
+    pub query_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// The state for a platform, with the templates of its home directory.
     pub fn new(platform: Arc<Platform>) -> Result<Self, tera::Error> {
         let templates = templates::load(&platform.config.home_path("templates"))?;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Self {
             platform,
             templates,
+            query_slots: Arc::new(tokio::sync::Semaphore::new(2 * cores)),
         })
     }
 }
@@ -94,6 +101,7 @@ pub async fn serve(platform: Arc<Platform>) -> anyhow::Result<()> {
     let bind = platform.config.bind;
     let base = platform.config.minter.base().to_owned();
     platform.issue_admin_token()?;
+    crate::store::Store::bound_query_memory(&platform.config.query_limits);
     tokio::spawn(Arc::clone(&platform).run_scheduler());
     let state = Arc::new(AppState::new(platform)?);
     let listener = tokio::net::TcpListener::bind(bind).await?;

@@ -28,6 +28,8 @@ struct PageMeta {
     alternates: Vec<Alternate>,
     facts: Vec<FactView>,
     types: Vec<LinkView>,
+    /// The datasets the resource's statements belong to (its source, or the whole graph).
+    datasets: Vec<LinkView>,
 }
 
 #[derive(Serialize)]
@@ -82,12 +84,14 @@ pub fn render_resource(
             .iter()
             .map(|class| labeler.link(class.as_str()))
             .collect(),
+        datasets: datasets_of(&mut labeler, iri, quads, &platform.config.minter),
     };
     let is = |class: NamedNodeRef<'_>| types.iter().any(|known| known.as_ref() == class);
     let store = &platform.store;
 
     if is(anc::INITIATIVE) {
-        let page = initiative_page(store, &mut labeler, iri, quads, meta)?;
+        let mut page = initiative_page(store, &mut labeler, iri, quads, meta)?;
+        page.to_complete = super::validate::points_to_complete(state, iri, lang)?;
         return Ok(templates::render(
             &state.templates,
             "initiative.html",
@@ -168,6 +172,9 @@ struct InitiativePage {
     gone_since: Option<String>,
     canonical: Option<LinkView>,
     duplicates: Vec<LinkView>,
+    to_complete: Vec<super::validate::PointView>,
+    /// The schema.org description embedded for Web tools, safe inside a script element.
+    schema_org: String,
 }
 
 #[derive(Serialize)]
@@ -231,7 +238,7 @@ fn initiative_page(
         .iter()
         .filter(|quad| quad.predicate == geo::AS_WKT)
         .find_map(|quad| match &quad.object {
-            Term::Literal(literal) => parse_point(literal.value()),
+            Term::Literal(literal) => crate::rdf::parse_wkt_point(literal.value()),
             _ => None,
         });
     let sources = provenance(store, labeler, &own(prov::WAS_DERIVED_FROM))?;
@@ -244,7 +251,30 @@ fn initiative_page(
         .collect();
     duplicates.sort_by(|a, b| a.iri.cmp(&b.iri));
 
+    let schema_org = crate::opendata::schema_org_json(&crate::opendata::InitiativeFacts {
+        iri: iri.as_str().to_owned(),
+        name: meta.title.clone(),
+        description: text(anc::DESCRIPTION),
+        street_address: text(anc::STREET_ADDRESS),
+        postal_code: text(anc::POSTAL_CODE),
+        locality: text(anc::ADDRESS_LOCALITY),
+        point,
+        website: own(anc::WEBSITE).into_iter().find_map(|term| match term {
+            Term::NamedNode(node) => Some(node.into_string()),
+            _ => None,
+        }),
+        telephone: text(anc::TELEPHONE),
+        email: text(anc::EMAIL),
+        area: territory_iri.as_ref().map(|territory| {
+            (
+                labeler.label(territory.as_str()),
+                territory.as_str().to_owned(),
+            )
+        }),
+    });
+
     Ok(InitiativePage {
+        schema_org,
         description: text(anc::DESCRIPTION),
         address,
         email: text(anc::EMAIL),
@@ -268,8 +298,41 @@ fn initiative_page(
         gone_since,
         canonical,
         duplicates,
+        to_complete: Vec::new(),
         meta,
     })
+}
+
+/// The datasets a resource's own statements come from: the source whose graph states them, or
+/// the whole dataset for the reference graphs.
+fn datasets_of(
+    labeler: &mut Labeler<'_>,
+    iri: &NamedNode,
+    quads: &[Quad],
+    minter: &crate::iri::IriMinter,
+) -> Vec<LinkView> {
+    let mut datasets: Vec<LinkView> = Vec::new();
+    for quad in quads
+        .iter()
+        .filter(|quad| quad.subject.to_string() == iri.to_string())
+    {
+        let graph = quad.graph_name.to_string();
+        let source_id = minter
+            .relative(graph.trim_matches(['<', '>']))
+            .and_then(|path| path.strip_prefix("graphe/source/"));
+        let link = match source_id {
+            Some(source_id) => labeler.link(minter.at(&format!("source/{source_id}")).as_str()),
+            None => LinkView {
+                href: format!("/{}", crate::opendata::VOID_PATH),
+                label: "ancrage".to_owned(),
+                iri: crate::opendata::dataset_iri(minter).into_string(),
+            },
+        };
+        if !datasets.contains(&link) {
+            datasets.push(link);
+        }
+    }
+    datasets
 }
 
 /// A territory and all those containing it, from the widest (région) to the narrowest.
@@ -382,15 +445,6 @@ fn literal_text(term: Term) -> Option<String> {
     }
 }
 
-/// (latitude, longitude) of a `POINT(lon lat)` WKT literal.
-fn parse_point(wkt: &str) -> Option<(f64, f64)> {
-    let inner = wkt.trim().strip_prefix("POINT(")?.strip_suffix(')')?;
-    let mut numbers = inner.split_whitespace().map(str::parse::<f64>);
-    let longitude = numbers.next()?.ok()?;
-    let latitude = numbers.next()?.ok()?;
-    Some((latitude, longitude))
-}
-
 #[derive(Serialize)]
 struct TerritoryPage {
     #[serde(flatten)]
@@ -434,7 +488,7 @@ fn territory_page(
         .iter()
         .filter(|quad| quad.predicate == geo::AS_WKT)
         .find_map(|quad| match &quad.object {
-            Term::Literal(literal) => parse_point(literal.value()),
+            Term::Literal(literal) => crate::rdf::parse_wkt_point(literal.value()),
             _ => None,
         });
     let initiatives = initiative_list(

@@ -8,12 +8,13 @@ use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, NotForContentType, Predicate};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, pages, resource, sources, sparql};
+use super::{AppState, pages, resource, search, sources, sparql, validate};
 
 /// Largest request body accepted (a query or a form).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -29,14 +30,30 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(pages::home_show))
         .route("/sparql", get(sparql::sparql_get).post(sparql::sparql_post))
         .route("/ressource", get(resource::resource_by_iri))
+        .route("/recherche", get(search::search_page))
+        .route("/api/search", get(search::search_api))
+        .route("/api/suggest", get(search::suggest_api))
+        .route("/api/openapi.json", get(search::openapi_show))
         .route("/sources", get(sources::sources_show))
         .route("/doublons", get(sources::duplicates_show))
         .route("/admin/moisson", post(sources::harvest_run))
+        .route("/api/valider", post(validate::validation_run))
+        .route("/donnees/{*path}", get(super::opendata::dump_download))
+        .route("/.well-known/void", get(super::opendata::void_show))
+        .route("/catalogue", get(super::opendata::catalogue_show))
+        .route("/sitemap.xml", get(super::opendata::sitemap_show))
+        .route("/sitemap-{part}", get(super::opendata::sitemap_part_show))
+        .route("/robots.txt", get(super::opendata::robots_show))
+        .route("/contexte.jsonld", get(super::opendata::context_show))
+        .route("/store", get(super::opendata::store_read).fallback(super::opendata::store_write))
         .nest_service("/static", tower::ServiceBuilder::new().layer(cache_static).service(static_files))
         .fallback(resource::resource_show)
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(CompressionLayer::new())
+        // Dumps are gzip files already: compressing them again would only cost time.
+        .layer(CompressionLayer::new().compress_when(
+            DefaultPredicate::new().and(NotForContentType::const_new("application/gzip")),
+        ))
         .layer(CatchPanicLayer::new())
         .layer(
             TraceLayer::new_for_http()

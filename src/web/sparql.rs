@@ -128,7 +128,11 @@ async fn answer_query(
         .collect();
     let parsed = platform
         .store
-        .parse_query(query, platform.config.minter.base())
+        .parse_query(
+            query,
+            platform.config.minter.base(),
+            &platform.config.query_limits,
+        )
         .and_then(|parsed| parsed.with_dataset(&default_graphs, &named_graphs))
         .map_err(AppError::from)?;
 
@@ -151,13 +155,9 @@ async fn answer_query(
     }
     let format = output_format(parsed.form(), chosen);
 
-    let store = platform.store.clone();
     let limits = platform.config.query_limits.clone();
     let started = std::time::Instant::now();
-    let body = tokio::task::spawn_blocking(move || store.evaluate(&parsed, format, &limits))
-        .await
-        .map_err(|error| AppError::Internal(format!("query task failed: {error}")))?
-        .map_err(AppError::from)?;
+    let body = evaluate_in_slot(state, parsed, format, limits).await?;
     tracing::debug!(
         bytes = body.len(),
         millis = started.elapsed().as_millis() as u64,
@@ -177,6 +177,37 @@ async fn answer_query(
     );
     headers.insert(header::VARY, HeaderValue::from_static("Accept"));
     Ok(response)
+}
+
+/// Longest wait for a free evaluation slot before the server says it is busy.
+const SLOT_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Evaluates on a blocking thread, at most as many queries at once as the server has slots,
+/// and answers at the deadline even if the evaluation has not noticed its cancellation yet.
+async fn evaluate_in_slot(
+    state: &Arc<AppState>,
+    parsed: crate::store::ParsedQuery,
+    format: OutputFormat,
+    limits: crate::store::QueryLimits,
+) -> Result<Vec<u8>, AppError> {
+    let busy = || AppError::Busy("every query slot is taken: retry in a moment".into());
+    let slot = tokio::time::timeout(SLOT_WAIT, Arc::clone(&state.query_slots).acquire_owned())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    let store = state.platform.store.clone();
+    let timeout = limits.timeout;
+    let task = tokio::task::spawn_blocking(move || {
+        let answer = store.evaluate(&parsed, format, &limits);
+        drop(slot);
+        answer
+    });
+    match tokio::time::timeout(timeout + std::time::Duration::from_millis(500), task).await {
+        Ok(joined) => joined
+            .map_err(|error| AppError::Internal(format!("query task failed: {error}")))?
+            .map_err(AppError::from),
+        Err(_) => Err(crate::store::StoreError::Timeout { limit: timeout }.into()),
+    }
 }
 
 fn output_format(form: QueryForm, media_type: &str) -> OutputFormat {

@@ -222,28 +222,9 @@ impl<'a> Labeler<'a> {
     }
 }
 
-/// The literal in the best language among `terms`.
+/// The literal in the best language among `terms`, for the reader's language.
 pub fn pick_language(terms: &[Term], lang: Lang) -> Option<String> {
-    let literals: Vec<&oxigraph::model::Literal> = terms
-        .iter()
-        .filter_map(|term| match term {
-            Term::Literal(literal) => Some(literal),
-            _ => None,
-        })
-        .collect();
-    let preferences = [Some(lang.code()), Some("fr"), Some("en"), None];
-    for wanted in preferences {
-        let found = literals.iter().find(|literal| match wanted {
-            Some(code) => literal.language().is_some_and(|tag| {
-                tag.eq_ignore_ascii_case(code) || tag.starts_with(&format!("{code}-"))
-            }),
-            None => literal.language().is_none(),
-        });
-        if let Some(literal) = found {
-            return Some(literal.value().to_owned());
-        }
-    }
-    literals.first().map(|literal| literal.value().to_owned())
+    crate::rdf::pick_language(terms, lang.code())
 }
 
 /// Where a link to `iri` goes: our resources by their path, ontology terms to the ontology

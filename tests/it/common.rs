@@ -122,3 +122,18 @@ pub fn select_column(query: &str) -> Vec<String> {
         .filter_map(|row| row.text(&variable).map(str::to_owned))
         .collect()
 }
+
+/// A new in-memory platform holding the reference data (ontology, vocabularies, territories)
+/// but no source, for tests that harvest their own.
+pub fn reference_platform(name: &str) -> Platform {
+    let data_dir = std::env::temp_dir().join(format!("ancrage-it-{name}-{}", std::process::id()));
+    let no_sources = data_dir.join("no-sources");
+    std::fs::create_dir_all(&no_sources).unwrap();
+    let mut config = Config::new(data_dir, "127.0.0.1:8080".parse().unwrap(), Some(BASE)).unwrap();
+    config.sources_dir = no_sources;
+    let platform = Platform::with_store(config, Store::in_memory().unwrap());
+    platform
+        .bootstrap_if_empty()
+        .expect("bootstrap of a reference platform");
+    platform
+}

@@ -5,14 +5,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use ancrage::Config;
 use ancrage::ingest::{HarvestOutcome, IngestError, SourceDescriptor};
 use ancrage::iri::{GraphKind, TerritoryKind};
 use ancrage::platform::Platform;
-use ancrage::store::Store;
 use oxigraph::model::{NamedNode, Quad, Term};
-
-use crate::common::BASE;
 
 const CNFS: &str = "conseillers-numeriques-2021";
 const OCCITANIE: &str = "mediation-numerique-occitanie";
@@ -40,7 +36,7 @@ impl HarvestSite {
 fn harvest_site() -> &'static HarvestSite {
     static SITE: OnceLock<HarvestSite> = OnceLock::new();
     SITE.get_or_init(|| {
-        let platform = bootstrapped_platform("harvest");
+        let platform = crate::common::reference_platform("harvest");
         let descriptors = SourceDescriptor::from_directory(&examples_dir()).unwrap();
         let outcomes = platform
             .harvest(&descriptors)
@@ -55,22 +51,7 @@ fn harvest_site() -> &'static HarvestSite {
 /// A second platform, for the tests that harvest altered copies of the examples.
 fn scratch() -> &'static Platform {
     static SCRATCH: OnceLock<Platform> = OnceLock::new();
-    SCRATCH.get_or_init(|| bootstrapped_platform("harvest-scratch"))
-}
-
-/// An in-memory platform holding the reference data, without the default sources: they are not
-/// what these tests are about, and harvesting them would only cost time.
-fn bootstrapped_platform(name: &str) -> Platform {
-    let data_dir = std::env::temp_dir().join(format!("ancrage-it-{name}-{}", std::process::id()));
-    let no_sources = data_dir.join("no-sources");
-    std::fs::create_dir_all(&no_sources).unwrap();
-    let mut config = Config::new(data_dir, "127.0.0.1:8080".parse().unwrap(), Some(BASE)).unwrap();
-    config.sources_dir = no_sources;
-    let platform = Platform::with_store(config, Store::in_memory().unwrap());
-    platform
-        .bootstrap_if_empty()
-        .expect("bootstrap of the harvest platform");
-    platform
+    SCRATCH.get_or_init(|| crate::common::reference_platform("harvest-scratch"))
 }
 
 fn examples_dir() -> PathBuf {

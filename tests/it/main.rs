@@ -3,7 +3,12 @@
 mod atomicity;
 mod common;
 mod harvest;
+mod hostile;
 mod linked_data;
+mod open_data;
+mod search;
+mod search_site;
 mod shacl_w3c;
+mod shapes;
 mod site;
 mod sparql_protocol;

@@ -1,0 +1,184 @@
+//! Hostile input against a real `ancrage serve` process: each request gets its 4xx or error,
+//! and the server still answers the next request.
+
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A server process, stopped when dropped.
+struct Server {
+    child: Child,
+    address: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn start_server(data_dir: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_ancrage"))
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        address: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(600) {
+        if ureq::get(&format!("{}/sparql?query=ASK%7B%7D", server.address))
+            .call()
+            .is_ok()
+        {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    panic!("the server did not start");
+}
+
+/// Status and body of a request; error statuses are answers too.
+fn read_answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, String) {
+    let response = response.expect("the server answers");
+    let status = response.status().as_u16();
+    let mut body = String::new();
+    let _ = response.into_body().into_reader().read_to_string(&mut body);
+    (status, body)
+}
+
+fn call(request: ureq::RequestBuilder<ureq::typestate::WithoutBody>) -> (u16, String) {
+    read_answer(request.config().http_status_as_error(false).build().call())
+}
+
+/// A query sent as the body of a POST, as long queries are.
+fn query(server: &Server, text: &str, accept: &str) -> (u16, String) {
+    let request = ureq::post(&format!("{}/sparql", server.address))
+        .header("Accept", accept)
+        .header("Content-Type", "application/sparql-query")
+        .config()
+        .http_status_as_error(false)
+        .build();
+    read_answer(request.send(text.as_bytes()))
+}
+
+fn assert_alive(server: &Server) {
+    let (status, body) = query(
+        server,
+        "ASK { ?s ?p ?o }",
+        "application/sparql-results+json",
+    );
+    assert_eq!(
+        (status, body.contains("true")),
+        (200, true),
+        "the next request succeeds"
+    );
+}
+
+#[test]
+fn hostile_requests_get_errors_and_the_server_survives() {
+    let work = tempfile::tempdir().unwrap();
+    let server = start_server(&work.path().join("data"));
+    let json = "application/sparql-results+json";
+
+    // Nesting that would overflow the recursive parser's stack.
+    let braces = format!(
+        "SELECT * WHERE {}{}",
+        "{".repeat(10_000),
+        "}".repeat(10_000)
+    );
+    let (status, body) = query(&server, &braces, json);
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("nested"), "{body}");
+    assert_alive(&server);
+
+    let path = format!(
+        "SELECT * WHERE {{ ?s {}<http://e/p>{} ?o }}",
+        "(".repeat(3_000),
+        ")".repeat(3_000)
+    );
+    assert_eq!(query(&server, &path, json).0, 400);
+    assert_alive(&server);
+
+    // A string doubled forty times.
+    let mut doubling = String::from("SELECT ?s40 WHERE { BIND(\"ab\" AS ?s0) ");
+    for step in 1..=40 {
+        doubling.push_str(&format!(
+            "BIND(CONCAT(?s{p}, ?s{p}) AS ?s{step}) ",
+            p = step - 1
+        ));
+    }
+    doubling.push('}');
+    let (status, body) = query(&server, &doubling, json);
+    assert_eq!(status, 400, "{body}");
+    assert_alive(&server);
+
+    // Thousands of nested OPTIONALs, and a few over unrelated whole-graph scans.
+    let optionals = |depth: usize| {
+        let nested: String = (1..depth)
+            .map(|i| format!("OPTIONAL {{ ?s{i} ?p{i} ?o{i} "))
+            .collect();
+        format!(
+            "SELECT * WHERE {{ ?s0 ?p0 ?o0 {nested}{} }}",
+            "}".repeat(depth - 1)
+        )
+    };
+    assert_eq!(query(&server, &optionals(2_000), json).0, 400);
+    assert_alive(&server);
+    let started = Instant::now();
+    assert_eq!(query(&server, &optionals(30), json).0, 400);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "refused before running"
+    );
+    assert_alive(&server);
+
+    // U+0000 cannot appear in XML, even escaped.
+    let (status, body) = query(
+        &server,
+        "SELECT ?x WHERE { BIND(\"a\\u0000b\" AS ?x) }",
+        "application/sparql-results+xml",
+    );
+    assert_eq!(status, 406, "{body}");
+    let (status, body) = query(
+        &server,
+        "SELECT ?x WHERE { BIND(\"a\\u0000b\" AS ?x) }",
+        json,
+    );
+    assert_eq!(status, 200);
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&body).is_ok(),
+        "JSON results parse"
+    );
+    assert_alive(&server);
+
+    // Invalid UTF-8 in a query string.
+    let (status, _) = call(ureq::get(&format!(
+        "{}/sparql?query=SELECT%20%FF",
+        server.address
+    )));
+    assert_eq!(status, 400);
+    let (status, _) = call(ureq::get(&format!(
+        "{}/api/search?q=%C3%28",
+        server.address
+    )));
+    assert_eq!(status, 400);
+    assert_alive(&server);
+}
