@@ -14,13 +14,17 @@ use crate::cli::StoreArgs;
 use crate::opendata::{DumpDirectory, DumpScope, WHOLE_DUMP};
 use crate::store::Store;
 
-/// Writes every dump again, and copies the whole one to `out` when asked.
+/// Writes every dump again, and copies the whole one to `out` when asked. When a running
+/// server holds the store, the dumps it keeps up to date after each harvest are used instead:
+/// opening a store beside the process that writes it is not safe.
 pub fn dump(args: &StoreArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = Config::for_data_dir(args.data.clone(), args.bind, args.base.as_deref())?;
-    let store = Store::open_read_only(&config.store_dir())
-        .with_context(|| format!("cannot open the store in {}", config.store_dir().display()))?;
-    let started = Instant::now();
     let directory = DumpDirectory::new(&config.data_dir);
+    let store = match Store::open(&config.store_dir()) {
+        Ok(store) => store,
+        Err(error) => return copy_served_dump(&directory, out).context(error),
+    };
+    let started = Instant::now();
     let manifest = directory.refresh(&store, &config.minter, DumpScope::Everything)?;
     if let Some(out) = out {
         std::fs::copy(directory.path_of(WHOLE_DUMP), out)
@@ -34,6 +38,25 @@ pub fn dump(args: &StoreArgs, out: Option<&Path>) -> anyhow::Result<ExitCode> {
         out.unwrap_or(directory.root()).display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The store is in use: copies the dump the server wrote after its last harvest.
+fn copy_served_dump(directory: &DumpDirectory, out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let whole = directory.path_of(WHOLE_DUMP);
+    if !whole.exists() {
+        anyhow::bail!(
+            "the store is in use and no dump was written yet: download /donnees/ancrage.nq.gz \
+             from the running server"
+        );
+    }
+    eprintln!(
+        "The store is in use by the server: its latest dump is {}.",
+        whole.display()
+    );
+    if let Some(out) = out {
+        std::fs::copy(&whole, out).with_context(|| format!("cannot write {}", out.display()))?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::path::Path;
 
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedNodeRef, NamedOrBlankNode, Triple};
@@ -12,14 +11,6 @@ use oxigraph::store::LoaderError;
 use super::{GraphFormat, Store, StoreError};
 
 impl Store {
-    /// Opens an on-disk store for reading only, beside a process that may hold it for writing
-    /// (a running server): the reader sees the data as it was when it opened.
-    pub fn open_read_only(directory: &Path) -> Result<Self, StoreError> {
-        Ok(Self::from_db(oxigraph::store::Store::open_read_only(
-            directory,
-        )?))
-    }
-
     /// Number of quads in one graph.
     pub fn graph_len(&self, graph: NamedNodeRef<'_>) -> Result<usize, StoreError> {
         let mut count = 0;
