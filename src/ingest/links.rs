@@ -113,25 +113,61 @@ fn compare_within_communes(listed: &[Listed], places: bool) -> Judged {
     let mut links = Vec::new();
     let mut candidates = Vec::new();
     for items in by_commune.values() {
-        for (index, first) in items.iter().enumerate() {
-            for second in &items[index + 1..] {
-                if first.source == second.source || first.iri == second.iri {
-                    continue;
+        for (first, second) in pairs_to_compare(items) {
+            if first.source == second.source || first.iri == second.iri {
+                continue;
+            }
+            match judge(first, second, places) {
+                Judgement::Same => links.push(ordered(&first.iri, &second.iri)),
+                Judgement::Maybe(similarity) => {
+                    let (a, b) = ordered(&first.iri, &second.iri);
+                    candidates.push((a, b, similarity));
                 }
-                match judge(first, second, places) {
-                    Judgement::Same => links.push(ordered(&first.iri, &second.iri)),
-                    Judgement::Maybe(similarity) => {
-                        let (a, b) = ordered(&first.iri, &second.iri);
-                        candidates.push((a, b, similarity));
-                    }
-                    Judgement::Different => (),
-                }
+                Judgement::Different => (),
             }
         }
     }
     links.sort();
     links.dedup();
     (links, candidates)
+}
+
+/// Communes listing more resources than this compare only names sharing a word.
+const EXHAUSTIVE_GROUP: usize = 2_000;
+/// A word this frequent in a large commune says nothing about who is who.
+const COMMON_WORD: usize = 200;
+
+/// The pairs of a commune worth comparing: all of them in a small commune; in a large one
+/// (a city listing thousands), only names sharing a word that is not common there.
+fn pairs_to_compare<'a>(items: &[&'a Listed]) -> Vec<(&'a Listed, &'a Listed)> {
+    if items.len() <= EXHAUSTIVE_GROUP {
+        let mut pairs = Vec::new();
+        for (index, first) in items.iter().enumerate() {
+            pairs.extend(items[index + 1..].iter().map(|second| (*first, *second)));
+        }
+        return pairs;
+    }
+    let mut by_word: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        for word in item.name_key.split(' ').filter(|word| word.len() >= 3) {
+            by_word.entry(word).or_default().push(index);
+        }
+    }
+    let mut seen = HashSet::new();
+    let mut pairs = Vec::new();
+    for members in by_word
+        .values()
+        .filter(|members| members.len() <= COMMON_WORD)
+    {
+        for (position, first) in members.iter().enumerate() {
+            for second in &members[position + 1..] {
+                if seen.insert((*first, *second)) {
+                    pairs.push((items[*first], items[*second]));
+                }
+            }
+        }
+    }
+    pairs
 }
 
 enum Judgement {

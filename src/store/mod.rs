@@ -10,6 +10,7 @@ mod guard;
 mod query;
 mod shacl;
 
+use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -148,27 +149,39 @@ impl Store {
         Ok(())
     }
 
-    /// Replaces several graphs and appends quads in one transaction.
+    /// Replaces several graphs and appends quads atomically: a reader sees all the old graphs
+    /// or all the new ones, and a crash midway leaves the old ones.
     pub fn replace_graphs(
         &self,
         replacements: &[(NamedNode, Vec<Quad>)],
         append: &[Quad],
     ) -> Result<(), StoreError> {
-        let mut transaction = self.db.start_transaction()?;
-        for (graph, quads) in replacements {
-            transaction.clear_graph(graph)?;
-            for quad in quads {
-                transaction.insert(QuadRef::new(
-                    &quad.subject,
-                    &quad.predicate,
-                    &quad.object,
-                    graph,
-                ));
-            }
+        let mut first_time = true;
+        for (graph, _) in replacements {
+            let mut existing = self
+                .db
+                .quads_for_pattern(None, None, None, Some(graph.into()));
+            first_time &= existing.next().is_none();
         }
-        transaction.extend(append.iter().map(Quad::as_ref));
-        transaction.commit()?;
-        Ok(())
+        if first_time {
+            // Empty graphs: the bulk loader writes everything at once, still atomically.
+            let quads = replacements
+                .iter()
+                .flat_map(|(graph, quads)| quads.iter().map(move |quad| in_graph(quad, graph)));
+            return self.bulk_load(quads.chain(append.iter().cloned()), |_| ());
+        }
+        // Otherwise only what changed is written, so a harvest that changes little writes little.
+        let mut removed = Vec::new();
+        let mut added = Vec::new();
+        for (graph, quads) in replacements {
+            let new: HashSet<Quad> = quads.iter().map(|quad| in_graph(quad, graph)).collect();
+            let old = self.graph_quads(graph.as_ref())?;
+            let old_set: HashSet<&Quad> = old.iter().collect();
+            added.extend(new.iter().filter(|quad| !old_set.contains(quad)).cloned());
+            removed.extend(old.into_iter().filter(|quad| !new.contains(quad)));
+        }
+        added.extend(append.iter().cloned());
+        self.apply_change(&removed, &added)
     }
 
     /// Adds quads in one transaction.
@@ -196,6 +209,19 @@ impl Store {
         Ok(self
             .db
             .quads_for_pattern(None, None, None, Some(graph))
+            .collect::<Result<_, _>>()?)
+    }
+
+    /// Every quad stating `triple`, one per graph that holds it.
+    pub fn quads_of_triple(&self, triple: &Triple) -> Result<Vec<Quad>, StoreError> {
+        Ok(self
+            .db
+            .quads_for_pattern(
+                Some(triple.subject.as_ref()),
+                Some(triple.predicate.as_ref()),
+                Some(triple.object.as_ref()),
+                None,
+            )
             .collect::<Result<_, _>>()?)
     }
 
@@ -332,4 +358,14 @@ impl Store {
         self.db.optimize()?;
         Ok(())
     }
+}
+
+/// The quad moved into `graph`.
+fn in_graph(quad: &Quad, graph: &NamedNode) -> Quad {
+    Quad::new(
+        quad.subject.clone(),
+        quad.predicate.clone(),
+        quad.object.clone(),
+        graph.clone(),
+    )
 }
