@@ -25,6 +25,17 @@ pub enum BenchCommand {
     /// SHACL validation: records validated per second during a harvest, and the time to
     /// validate a whole store.
     Validation(ValidationBenchArgs),
+    /// Running the platform: cold bootstrap, warm start, store size, memory, SPARQL latency.
+    Serve(crate::bench_serve::ServeBenchArgs),
+    /// Harvesting: rows per second per source and for a synthetic source, against the bulk
+    /// loader's ceiling.
+    Harvest(crate::bench_harvest::HarvestBenchArgs),
+    /// The map endpoint: server time and payload for views of France and of a département on
+    /// indexes of synthetic initiatives.
+    Map(crate::bench_map::MapBenchArgs),
+    /// A server process under a loop of hostile and normal requests: its resident memory and
+    /// threads before, at the peak and after, which must come back to their level.
+    Soak(crate::bench_soak::SoakBenchArgs),
 }
 
 /// Sizes of the validation benchmark.
@@ -47,6 +58,22 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
         BenchCommand::Validation(args) => {
             let table = bench_validation(args)?;
             println!("{table}");
+            Ok(())
+        }
+        BenchCommand::Serve(args) => {
+            println!("{}", crate::bench_serve::bench_serve(args)?);
+            Ok(())
+        }
+        BenchCommand::Harvest(args) => {
+            println!("{}", crate::bench_harvest::bench_harvest(args, BENCH_BASE)?);
+            Ok(())
+        }
+        BenchCommand::Map(args) => {
+            println!("{}", crate::bench_map::bench_map(args)?);
+            Ok(())
+        }
+        BenchCommand::Soak(args) => {
+            println!("{}", crate::bench_soak::bench_soak(args)?);
             Ok(())
         }
     }

@@ -35,6 +35,20 @@ pub struct StoreArgs {
     pub bind: SocketAddr,
 }
 
+/// Options of the maps of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct MapArgs {
+    /// Tile server drawn under the maps, as a URL template with {z}, {x} and {y} (default: the
+    /// environment variable ANCRAGE_TUILES, else none: the maps draw the bundled boundaries and
+    /// load nothing from other hosts).
+    #[arg(long)]
+    pub tuiles: Option<String>,
+    /// Attribution required by the tile server, shown on the maps (default: the environment
+    /// variable ANCRAGE_TUILES_ATTRIBUTION).
+    #[arg(long)]
+    pub tuiles_attribution: Option<String>,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -43,6 +57,9 @@ pub enum Command {
         /// Store options.
         #[command(flatten)]
         store: StoreArgs,
+        /// Map options.
+        #[command(flatten)]
+        map: MapArgs,
     },
     /// Harvest sources into the store (default: every descriptor in `sources/`).
     Harvest {
@@ -96,9 +113,48 @@ pub enum Command {
     },
     /// Write a synthetic source (CSV and descriptor) of realistic initiatives in real communes.
     Generate(GenerateArgs),
+    /// Manage the accounts of the collaborative space (with the server stopped).
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Measure on a temporary store and print the figures as a Markdown table.
     #[command(subcommand)]
     Bench(crate::bench::BenchCommand),
+}
+
+/// The `admin` commands.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an account. The password is read from the first line of standard input with
+    /// `--password-stdin`; otherwise one is generated and printed once.
+    CreateUser {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// contributor, moderator or admin.
+        #[arg(long, default_value = "contributor")]
+        role: String,
+        /// The name shown with the account's revisions.
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Change the role of an account.
+    SetRole {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The account's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// contributor, moderator or admin.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 /// Arguments of `ancrage generate`.
@@ -129,7 +185,7 @@ pub enum ReportFormat {
 /// Runs a parsed command line and says how the process should exit.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { store } => serve(store).map(|()| ExitCode::SUCCESS),
+        Command::Serve { store, map } => serve(store, map).map(|()| ExitCode::SUCCESS),
         Command::Harvest { store, sources } => harvest(store, &sources).map(|()| ExitCode::SUCCESS),
         Command::Validate {
             store_args,
@@ -143,6 +199,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Dump { store, out } => crate::dump_cli::dump(&store, out.as_deref()),
         Command::Load { store, file } => crate::dump_cli::load(&store, &file),
         Command::Generate(args) => generate(&args).map(|()| ExitCode::SUCCESS),
+        Command::Admin(command) => crate::account_cli::run(&command),
         Command::Bench(command) => crate::bench::run(&command).map(|()| ExitCode::SUCCESS),
         Command::Reindex { store } => {
             let platform = Platform::open(config_for(&store)?)?;
@@ -165,8 +222,19 @@ fn config_for(args: &StoreArgs) -> anyhow::Result<Config> {
     )?)
 }
 
-fn serve(args: StoreArgs) -> anyhow::Result<()> {
-    let config = config_for(&args)?;
+fn serve(args: StoreArgs, map: MapArgs) -> anyhow::Result<()> {
+    let mut config = config_for(&args)?;
+    let from_env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
+    config.map_tiles = map
+        .tuiles
+        .or_else(|| from_env("ANCRAGE_TUILES"))
+        .map(|url| crate::config::TileServer {
+            url,
+            attribution: map
+                .tuiles_attribution
+                .or_else(|| from_env("ANCRAGE_TUILES_ATTRIBUTION"))
+                .unwrap_or_default(),
+        });
     let platform = Arc::new(Platform::open(config.clone()).context("cannot open the store")?);
     if let Some((report, harvests)) = platform.bootstrap_if_empty()? {
         print_bootstrap(&report, &harvests);

@@ -50,6 +50,18 @@ pub struct Config {
     pub query_limits: QueryLimits,
     /// Most URLs in one sitemap before it is split into parts listed by an index.
     pub sitemap_max_urls: usize,
+    /// Tile server drawn under the maps; none by default, so that no page loads anything from
+    /// another host (the maps then draw the bundled boundaries).
+    pub map_tiles: Option<TileServer>,
+}
+
+/// A raster tile server for the maps.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TileServer {
+    /// URL template with `{z}`, `{x}` and `{y}`, e.g. `https://tile.example.org/{z}/{x}/{y}.png`.
+    pub url: String,
+    /// Attribution the tile provider requires, shown on the maps.
+    pub attribution: String,
 }
 
 impl Config {
@@ -73,6 +85,7 @@ impl Config {
             home,
             query_limits: QueryLimits::default(),
             sitemap_max_urls: SITEMAP_MAX_URLS,
+            map_tiles: None,
         })
     }
 
@@ -111,6 +124,12 @@ impl Config {
     /// The store's directory inside the data directory.
     pub fn store_dir(&self) -> PathBuf {
         self.data_dir.join("store")
+    }
+
+    /// The private store's directory (accounts, sessions, drafts, tokens), beside the public
+    /// one and never published.
+    pub fn private_store_dir(&self) -> PathBuf {
+        self.data_dir.join("private")
     }
 
     /// A file or directory of the platform's home.

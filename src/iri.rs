@@ -98,6 +98,10 @@ pub enum GraphKind {
     Quarantine(String),
     /// Links between duplicates found across sources.
     Links,
+    /// Initiatives and changes published from the collaborative space, with their contributions.
+    Contributions,
+    /// Published revisions (PROV-O activities) and the agents who made them.
+    History,
 }
 
 /// Mints and recognises the platform's IRIs for one deployment.
@@ -216,6 +220,21 @@ impl IriMinter {
         self.at(&format!("{scheme_path}/{}", encode_segment(slug)))
     }
 
+    /// IRI of a published contribution.
+    pub fn contribution(&self, key: &str) -> NamedNode {
+        self.at(&format!("contribution/{}", encode_segment(key)))
+    }
+
+    /// IRI of a published revision.
+    pub fn revision(&self, key: &str) -> NamedNode {
+        self.at(&format!("revision/{}", encode_segment(key)))
+    }
+
+    /// IRI of the public agent standing for an account: a random key, never its e-mail.
+    pub fn contributor(&self, agent_key: &str) -> NamedNode {
+        self.at(&format!("contributeur/{}", encode_segment(agent_key)))
+    }
+
     /// IRI of a named graph.
     pub fn graph(&self, kind: &GraphKind) -> NamedNode {
         match kind {
@@ -224,6 +243,8 @@ impl IriMinter {
             GraphKind::Territories => self.at("graphe/territoires"),
             GraphKind::Harvests => self.at("graphe/moissons"),
             GraphKind::Links => self.at("graphe/liens"),
+            GraphKind::Contributions => self.at("graphe/contributions"),
+            GraphKind::History => self.at("graphe/historique"),
             GraphKind::Source(id) => self.at(&format!("graphe/source/{}", encode_segment(id))),
             GraphKind::Quarantine(id) => {
                 self.at(&format!("graphe/quarantaine/{}", encode_segment(id)))

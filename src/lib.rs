@@ -1,12 +1,20 @@
 //! ancrage: a linked-data platform that finds, links and shows the social innovations of French
 //! territories. See ARCHITECTURE.md for the map of the code.
 
+pub mod account;
+pub mod account_cli;
 pub mod bench;
+pub mod bench_harvest;
+pub mod bench_map;
+pub mod bench_serve;
+pub mod bench_soak;
 pub mod bootstrap;
 pub mod cli;
 pub mod config;
+pub mod contribution;
 pub mod dump_cli;
 pub mod generate;
+pub mod history;
 pub mod ingest;
 pub mod iri;
 pub mod limits;

@@ -4,7 +4,10 @@
 use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::Config;
+use crate::account::Accounts;
 use crate::bootstrap::{self, BootstrapError, BootstrapReport};
+use crate::contribution::{ContributionContext, ContributionForm, Drafts};
+use crate::history::History;
 use crate::ingest::{
     ConceptIndex, Gazetteer, HarvestContext, HarvestOutcome, IngestError, SourceDescriptor,
     harvest_source,
@@ -59,6 +62,14 @@ pub struct Platform {
     admin_token: OnceLock<String>,
     /// The search index, derived from the graph.
     pub search: Arc<SearchIndex>,
+    /// The private store (accounts, sessions, drafts, tokens): nothing in it is ever published,
+    /// and nothing private is written to `store`.
+    pub private: Store,
+    /// The accounts of the collaborative space, kept in `private`.
+    pub accounts: Accounts,
+    /// Proposals and error reports waiting for a moderator, kept in `private`.
+    pub drafts: Drafts,
+    contribution_form: OnceLock<Arc<ContributionForm>>,
 }
 
 impl Platform {
@@ -66,16 +77,23 @@ impl Platform {
     pub fn open(config: Config) -> Result<Self, PlatformError> {
         let store = Store::open(&config.store_dir())?;
         let search = SearchIndex::open_or_create(&config.data_dir.join("search"))?;
-        Ok(Self::with_store_and_index(config, store, search))
+        let private = Store::open(&config.private_store_dir())?;
+        Ok(Self::with_store_and_index(config, store, search, private))
     }
 
     /// A platform over an existing store, with a search index in memory (for tests and tools).
     pub fn with_store(config: Config, store: Store) -> Self {
         let search = SearchIndex::in_memory().expect("an in-memory index can always be created");
-        Self::with_store_and_index(config, store, search)
+        let private = Store::in_memory().expect("an in-memory store can always be created");
+        Self::with_store_and_index(config, store, search, private)
     }
 
-    fn with_store_and_index(config: Config, store: Store, search: SearchIndex) -> Self {
+    fn with_store_and_index(
+        config: Config,
+        store: Store,
+        search: SearchIndex,
+        private: Store,
+    ) -> Self {
         let search = Arc::new(search);
         let service = crate::search_sparql::SearchService::new(Arc::clone(&search));
         Self {
@@ -87,6 +105,10 @@ impl Platform {
             harvest_lock: Mutex::new(()),
             admin_token: OnceLock::new(),
             search,
+            accounts: Accounts::new(private.clone()),
+            drafts: Drafts::new(private.clone()),
+            private,
+            contribution_form: OnceLock::new(),
         }
     }
 
@@ -252,6 +274,47 @@ impl Platform {
             self.store.clone(),
         )?);
         Ok(Arc::clone(self.validator.get_or_init(|| built)))
+    }
+
+    /// The contribution form, generated from `shapes/` and the vocabularies on first use.
+    pub fn contribution_form(&self) -> Result<Arc<ContributionForm>, PlatformError> {
+        if let Some(form) = self.contribution_form.get() {
+            return Ok(Arc::clone(form));
+        }
+        let shapes = crate::shapes::read_shapes_graph(
+            &self.config.home_path("shapes"),
+            self.config.minter.base(),
+        )?;
+        let built = Arc::new(ContributionForm::from_shapes(&shapes, &self.store)?);
+        Ok(Arc::clone(self.contribution_form.get_or_init(|| built)))
+    }
+
+    /// Runs `work` with what proposals need: the form, the validator, the territories.
+    pub fn with_contribution_context<T>(
+        &self,
+        work: impl FnOnce(&ContributionContext<'_>) -> T,
+    ) -> Result<T, PlatformError> {
+        let (form, validator, territories) = (
+            self.contribution_form()?,
+            self.validator()?,
+            self.territories()?,
+        );
+        Ok(work(&ContributionContext {
+            store: &self.store,
+            minter: &self.config.minter,
+            territories: &territories,
+            validator: &validator,
+            form: &form,
+        }))
+    }
+
+    /// The history of published changes, over the public store and the search index.
+    pub fn history(&self) -> History<'_> {
+        History {
+            store: &self.store,
+            minter: &self.config.minter,
+            search: &self.search,
+        }
     }
 
     /// Creates the operator's token for the admin endpoints and writes it, readable by the

@@ -172,7 +172,86 @@ pub fn pick_language(terms: &[Term], preferred: &str) -> Option<String> {
     literals.first().map(|literal| literal.value().to_owned())
 }
 
+/// An `xsd:dateTime` literal, in UTC to the second.
+pub fn date_time(time: chrono::DateTime<chrono::Utc>) -> Literal {
+    Literal::new_typed_literal(
+        time.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        xsd::DATE_TIME,
+    )
+}
+
+/// A time written by [`date_time`] (or any RFC 3339 time), in UTC.
+pub fn parse_date_time(text: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.with_timezone(&chrono::Utc))
+}
+
 /// A WKT point, longitude first as GeoSPARQL's default CRS requires.
 pub fn wkt_point(longitude: f64, latitude: f64) -> String {
     format!("POINT({longitude} {latitude})")
+}
+
+/// The statements one subject makes, as read back from a store, with typed accessors.
+#[derive(Debug, Clone)]
+pub struct SubjectFacts {
+    subject: NamedNode,
+    quads: Vec<Quad>,
+}
+
+impl SubjectFacts {
+    /// The statements of `subject` among `quads` (others are dropped).
+    pub fn new(subject: NamedNode, quads: Vec<Quad>) -> Self {
+        let quads = quads
+            .into_iter()
+            .filter(|quad| matches!(&quad.subject, NamedOrBlankNode::NamedNode(node) if *node == subject))
+            .collect();
+        Self { subject, quads }
+    }
+
+    /// Whether the subject states nothing.
+    pub fn is_empty(&self) -> bool {
+        self.quads.is_empty()
+    }
+
+    /// The subject.
+    pub fn subject(&self) -> &NamedNode {
+        &self.subject
+    }
+
+    /// The statements, with their graphs.
+    pub fn quads(&self) -> &[Quad] {
+        &self.quads
+    }
+
+    /// The lexical form of the first literal of `predicate`.
+    pub fn text(&self, predicate: NamedNodeRef<'_>) -> Option<&str> {
+        self.quads
+            .iter()
+            .filter(|quad| quad.predicate == predicate)
+            .find_map(|quad| match &quad.object {
+                Term::Literal(literal) => Some(literal.value()),
+                _ => None,
+            })
+    }
+
+    /// The first IRI object of `predicate`.
+    pub fn iri(&self, predicate: NamedNodeRef<'_>) -> Option<&NamedNode> {
+        self.quads
+            .iter()
+            .filter(|quad| quad.predicate == predicate)
+            .find_map(|quad| match &quad.object {
+                Term::NamedNode(node) => Some(node),
+                _ => None,
+            })
+    }
+
+    /// The statements of `predicate`.
+    pub fn quads_of(&self, predicate: NamedNodeRef<'_>) -> Vec<Quad> {
+        self.quads
+            .iter()
+            .filter(|quad| quad.predicate == predicate)
+            .cloned()
+            .collect()
+    }
 }

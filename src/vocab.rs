@@ -32,6 +32,12 @@ pub mod anc {
         REJECTED_RECORD = "RejectedRecord",
         HARVEST_RUN = "HarvestRun",
         DUPLICATE_CANDIDATE = "DuplicateCandidate",
+        CONTRIBUTION = "Contribution",
+        REVISION = "Revision",
+        REVISION_OF = "revisionOf",
+        ADDED_STATEMENT = "addedStatement",
+        REMOVED_STATEMENT = "removedStatement",
+        REVERTS = "reverts",
         CARRIED_BY = "carriedBy",
         CARRIES = "carries",
         CARRIER_TYPE = "carrierType",
@@ -79,6 +85,16 @@ pub mod anc {
         RECORDS_CHANGED = "recordsChanged",
         RECORDS_GONE = "recordsGone",
         SIMILARITY = "similarity",
+        COMMUNITY = "Community",
+        COLLECTION = "Collection",
+        MEMBER = "member",
+        ABOUT_TERRITORY = "aboutTerritory",
+        ABOUT_THEME = "aboutTheme",
+        HAS_COLLECTION = "hasCollection",
+        ITEM = "item",
+        OWNER_ROLE = "ownerRole",
+        MEMBER_ROLE = "memberRole",
+        CHANGED_GRAPH = "changedGraph",
     );
 }
 
@@ -149,6 +165,7 @@ pub mod prov {
 
     terms!("http://www.w3.org/ns/prov#";
         ACTIVITY = "Activity",
+        AGENT = "Agent",
         USED = "used",
         WAS_GENERATED_BY = "wasGeneratedBy",
         WAS_DERIVED_FROM = "wasDerivedFrom",
@@ -184,6 +201,7 @@ pub mod dct {
         LANGUAGE = "language",
         CONFORMS_TO = "conformsTo",
         HAS_PART = "hasPart",
+        IS_PART_OF = "isPartOf",
     );
 }
 
@@ -227,6 +245,18 @@ pub mod foaf {
     );
 }
 
+/// The W3C Organization ontology, `http://www.w3.org/ns/org#`: memberships of communities.
+pub mod org {
+    use super::NamedNodeRef;
+
+    terms!("http://www.w3.org/ns/org#";
+        MEMBERSHIP = "Membership",
+        MEMBER = "member",
+        ORGANIZATION = "organization",
+        ROLE = "role",
+    );
+}
+
 /// schema.org, `https://schema.org/`.
 pub mod schema {
     use super::NamedNodeRef;
@@ -265,6 +295,18 @@ pub mod sh {
         VIOLATION = "Violation",
         WARNING = "Warning",
         NAME = "name",
+        DESCRIPTION = "description",
+        ORDER = "order",
+        GROUP = "group",
+    );
+}
+
+/// DASH, `http://datashapes.org/dash#`: the one form annotation the shapes use.
+pub mod dash {
+    use super::NamedNodeRef;
+
+    terms!("http://datashapes.org/dash#";
+        HIDDEN = "hidden",
     );
 }
 
@@ -297,6 +339,40 @@ pub mod void {
         SUBJECTS_TARGET = "subjectsTarget",
         OBJECTS_TARGET = "objectsTarget",
         IN_DATASET = "inDataset",
+    );
+}
+
+/// Terms of the private store only (accounts, sessions, drafts, tokens): they are never written
+/// to the public store, so no public document or query ever shows them.
+pub mod ancp {
+    use super::NamedNodeRef;
+
+    terms!("https://w3id.org/ancrage/prive#";
+        ACCOUNT = "Account",
+        EMAIL = "email",
+        PASSWORD_HASH = "passwordHash",
+        DISPLAY_NAME = "displayName",
+        ROLE = "role",
+        AGENT_KEY = "agentKey",
+        CREATED = "created",
+        SESSION = "Session",
+        RESET_TOKEN = "ResetToken",
+        API_TOKEN = "ApiToken",
+        ACCOUNT_PROP = "account",
+        EXPIRES = "expires",
+        LABEL = "label",
+        DRAFT = "Draft",
+        KIND = "kind",
+        STATUS = "status",
+        TARGET = "target",
+        AUTHOR = "author",
+        COMMENT = "comment",
+        DECIDED_BY = "decidedBy",
+        DECIDED_AT = "decidedAt",
+        DECISION_COMMENT = "decisionComment",
+        REVISION = "revision",
+        FOLLOW = "Follow",
+        GRAPH_PREFIX = "graphPrefix",
     );
 }
 

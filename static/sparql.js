@@ -14,6 +14,8 @@
     persistenceId: null,
     yasqe: { autocompleters: ["variables"], resizeable: true },
   });
+  // The map of results (sparql-carte.js) listens to the same editor.
+  window.ancrageYasgui = yasgui;
   var tab = yasgui.getTab();
   tab.setQuery(element.dataset.query);
   if (new URLSearchParams(window.location.search).has("query")) {

@@ -84,10 +84,11 @@ pub fn read_rdf(bytes: &[u8], spec: &DataSpec, base_iri: &str) -> Result<ReadOut
 /// Entity and doctype declarations let a small file expand into gigabytes ("billion laughs")
 /// or reach other files; RDF never needs them, so such files are refused before parsing.
 fn refuse_xml_declarations(bytes: &[u8]) -> Result<(), IngestError> {
+    // The XML reader takes `<!doctype` in any case, so the search ignores case too.
     let found = |needle: &[u8]| {
         bytes
             .windows(needle.len())
-            .position(|window| window == needle)
+            .position(|window| window.eq_ignore_ascii_case(needle))
     };
     if let Some(offset) = found(b"<!DOCTYPE").or_else(|| found(b"<!ENTITY")) {
         return Err(IngestError::Unsafe {
@@ -166,6 +167,13 @@ mod tests {
     #[test]
     fn xml_entity_declarations_are_refused() {
         let xml = br#"<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>"#;
+        let error = read_rdf(xml, &spec(DataFormat::Rdfxml), "http://e/").unwrap_err();
+        assert!(matches!(error, IngestError::Unsafe { .. }));
+    }
+
+    #[test]
+    fn a_doctype_in_lower_case_is_refused_as_well() {
+        let xml = br#"<!doctype r SYSTEM "file:///etc/passwd"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>"#;
         let error = read_rdf(xml, &spec(DataFormat::Rdfxml), "http://e/").unwrap_err();
         assert!(matches!(error, IngestError::Unsafe { .. }));
     }

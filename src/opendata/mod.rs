@@ -32,12 +32,14 @@ pub const CATALOGUE_PATH: &str = "catalogue";
 pub const DUMPS_PATH: &str = "donnees/";
 
 /// Graphs named by one fixed path under `graphe/`.
-const FIXED_GRAPHS: [&str; 5] = [
+const FIXED_GRAPHS: [&str; 7] = [
     "ontologie",
     "vocabulaires",
     "territoires",
     "moissons",
     "liens",
+    "contributions",
+    "historique",
 ];
 /// Graphs named by a kind and a source under `graphe/`.
 const SOURCE_GRAPH_KINDS: [&str; 2] = ["source/", "quarantaine/"];
@@ -114,6 +116,8 @@ mod tests {
         for public in [
             "graphe/territoires",
             "graphe/liens",
+            "graphe/contributions",
+            "graphe/historique",
             "graphe/source/france-services",
             "graphe/quarantaine/france-services",
         ] {

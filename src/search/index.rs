@@ -235,6 +235,16 @@ impl SearchIndex {
             .collect()
     }
 
+    /// The searcher of the last commit, for the aggregations of sibling modules.
+    pub(super) fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Handles on the fields of the schema.
+    pub(super) fn fields(&self) -> &SearchFields {
+        &self.fields
+    }
+
     fn from_index(index: Index, path: &Path) -> Result<SearchIndex, SearchError> {
         register_analyzers(&index);
         let fields = check_schema(&index.schema(), path)?;

@@ -58,6 +58,7 @@ mod error;
 mod facets;
 mod geo;
 mod index;
+mod map;
 mod query;
 mod response;
 mod schema;
@@ -71,6 +72,10 @@ pub use self::error::SearchError;
 pub use self::facets::{FacetCount, FacetNode, Facets};
 pub use self::geo::haversine_km;
 pub use self::index::SearchIndex;
+pub use self::map::{
+    MAX_MAP_POINTS, MAX_MAP_ZOOM, MapCluster, MapPoint, MapResponse, MapView, POINTS_ONLY_ZOOM,
+    mercator_pixels,
+};
 pub use self::query::{DEFAULT_LIMIT, MAX_LIMIT, MAX_WORDS, SearchRequest};
 pub use self::response::{Hit, SearchResponse};
 pub use self::schema::INDEX_FORMAT;

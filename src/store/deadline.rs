@@ -4,7 +4,10 @@
 //! cancels tokens whose deadline passed. While queries run, it also watches the resident memory
 //! of the process and cancels them all when it passes the configured bound, so that a query
 //! building a huge intermediate result gets an error instead of taking the server down.
-//! Dropping the returned guard unregisters the token.
+//! Dropping the returned guard unregisters the token. Once no query has run for a moment, the
+//! watcher hands the memory the allocator kept from them back to the system, so that resident
+//! memory comes back to its level after a burst of heavy queries and the bound above measures
+//! what is in use.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,6 +20,9 @@ use oxigraph::sparql::CancellationToken;
 
 /// How often the watcher looks at memory while queries run.
 const MEMORY_CHECK_PERIOD: Duration = Duration::from_millis(100);
+
+/// How long no query must run before free memory is handed back to the system.
+const QUIET_BEFORE_RELEASE: Duration = Duration::from_secs(1);
 
 /// Resident memory (bytes) past which running queries are cancelled; 0 disables the check.
 static MEMORY_LIMIT: AtomicU64 = AtomicU64::new(0);
@@ -50,6 +56,11 @@ impl Drop for DeadlineGuard {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         state.tokens.retain(|(id, _)| *id != self.id);
+        state.memory_cancelled.remove(&self.id);
+        if state.tokens.is_empty() {
+            state.release_at = Some(Instant::now() + QUIET_BEFORE_RELEASE);
+            watcher.wakeup.notify_one();
+        }
     }
 }
 
@@ -63,6 +74,7 @@ pub fn cancel_after(timeout: Duration, token: CancellationToken) -> DeadlineGuar
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     state.tokens.push((id, token));
+    state.release_at = None;
     state
         .deadlines
         .push(Reverse((Instant::now() + timeout, id)));
@@ -75,6 +87,8 @@ struct WatcherState {
     deadlines: BinaryHeap<Reverse<(Instant, u64)>>,
     tokens: Vec<(u64, CancellationToken)>,
     memory_cancelled: HashSet<u64>,
+    /// When to release free memory, set when the last running query ends.
+    release_at: Option<Instant>,
 }
 
 struct Watcher {
@@ -125,11 +139,25 @@ fn watch(watcher: &'static Watcher) {
             }
         }
 
-        let next_deadline = state
+        if state.release_at.is_some_and(|release_at| release_at <= now) {
+            state.release_at = None;
+            drop(state);
+            release_free_memory();
+            state = watcher
+                .state
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            continue;
+        }
+
+        let next_wakeup = state
             .deadlines
             .peek()
-            .map(|Reverse((deadline, _))| *deadline);
-        let mut wait = next_deadline.map(|deadline| deadline.saturating_duration_since(now));
+            .map(|Reverse((deadline, _))| *deadline)
+            .into_iter()
+            .chain(state.release_at)
+            .min();
+        let mut wait = next_wakeup.map(|wakeup| wakeup.saturating_duration_since(now));
         if !state.tokens.is_empty() && MEMORY_LIMIT.load(Ordering::Relaxed) > 0 {
             wait = Some(wait.map_or(MEMORY_CHECK_PERIOD, |wait| wait.min(MEMORY_CHECK_PERIOD)));
         }
@@ -145,6 +173,24 @@ fn watch(watcher: &'static Watcher) {
         };
     }
 }
+
+/// Hands the pages the allocator keeps free back to the system. glibc's allocator keeps what
+/// large queries freed in its arenas, which would otherwise stay resident.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn release_free_memory() {
+    unsafe extern "C" {
+        fn malloc_trim(pad: usize) -> std::ffi::c_int;
+    }
+    // SAFETY: `malloc_trim` takes the allocator's own locks and only returns pages that hold no
+    // allocation; it has no precondition on its caller.
+    unsafe {
+        malloc_trim(0);
+    }
+}
+
+/// Other allocators return memory on their own terms.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn release_free_memory() {}
 
 /// Whether the resident memory of the process is past the bound.
 fn memory_exceeded() -> bool {

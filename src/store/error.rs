@@ -16,6 +16,15 @@ pub enum StoreError {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// This build has no on-disk storage engine (built without the `disk` feature).
+    #[error(
+        "cannot open the store in {path}: this build of ancrage has no on-disk storage; build it \
+         with the default `disk` feature"
+    )]
+    NoDiskStorage {
+        /// The directory asked for.
+        path: PathBuf,
+    },
     /// The storage engine failed (disk, lock, corruption).
     #[error("storage failure: {0}")]
     Storage(#[from] oxigraph::store::StorageError),

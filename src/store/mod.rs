@@ -42,8 +42,15 @@ impl Store {
             path: directory.to_path_buf(),
             source,
         })?;
-        let db = oxigraph::store::Store::open(directory)?;
-        Ok(Self::from_db(db))
+        #[cfg(feature = "disk")]
+        {
+            let db = oxigraph::store::Store::open(directory)?;
+            Ok(Self::from_db(db))
+        }
+        #[cfg(not(feature = "disk"))]
+        Err(StoreError::NoDiskStorage {
+            path: directory.to_path_buf(),
+        })
     }
 
     /// A store kept in memory only, with the same behaviour; for tests and tools.
@@ -354,8 +361,11 @@ impl Store {
 
     /// Flushes and compacts the on-disk files; used after the bootstrap.
     pub fn optimize(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
-        self.db.optimize()?;
+        #[cfg(feature = "disk")]
+        {
+            self.db.flush()?;
+            self.db.optimize()?;
+        }
         Ok(())
     }
 }

@@ -41,6 +41,9 @@ pub enum AppError {
     /// The server has no capacity left for this request now.
     #[error("{0}")]
     Busy(String),
+    /// The client sent too many requests of this kind; it may try again after the delay.
+    #[error("trop de demandes : réessayez dans {} secondes", .0.as_secs())]
+    TooManyRequests(std::time::Duration),
     /// A store operation failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -87,6 +90,7 @@ impl AppError {
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(StoreError::Timeout { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(StoreError::NotRepresentable { .. }) => StatusCode::NOT_ACCEPTABLE,
             Self::Store(StoreError::OutOfMemory) => StatusCode::SERVICE_UNAVAILABLE,
@@ -141,6 +145,12 @@ impl IntoResponse for ShownError {
             response
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        }
+        if let AppError::TooManyRequests(wait) = &self.error {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(wait.as_secs().max(1)),
+            );
         }
         response
     }

@@ -1,15 +1,28 @@
 //! The HTTP face of the platform: SPARQL protocol, linked-data documents and HTML pages.
 
+mod account;
+mod charts;
 pub mod conneg;
+mod contours;
+mod contribute;
+mod dashboard;
+pub mod edge;
 pub mod error;
 mod examples;
+mod figures;
+mod history_view;
+mod lookup;
+mod map;
+mod moderation;
 mod ontology;
 mod opendata;
 mod pages;
 pub mod params;
+pub mod rate_limit;
 mod resource;
 mod routes;
 mod search;
+pub mod session;
 mod sources;
 mod sparql;
 pub mod templates;
@@ -31,6 +44,12 @@ pub struct AppState {
     pub templates: tera::Tera,
     /// Permits for concurrent SPARQL evaluations: a stuck query holds one, never the server.
     pub query_slots: Arc<tokio::sync::Semaphore>,
+    /// Commune boundaries for the maps, read on first use.
+    contours: contours::ContourCache,
+    /// Paces of login and contribution requests, by client address.
+    pub limits: rate_limit::RateLimits,
+    /// Sends the messages of the account pages (password-reset links).
+    pub mailer: Arc<dyn crate::account::Mailer>,
 }
 
 impl AppState {
@@ -42,6 +61,9 @@ impl AppState {
             platform,
             templates,
             query_slots: Arc::new(tokio::sync::Semaphore::new(2 * cores)),
+            contours: contours::ContourCache::default(),
+            limits: rate_limit::RateLimits::default(),
+            mailer: Arc::new(crate::account::LogMailer),
         })
     }
 }
@@ -69,9 +91,10 @@ impl Lang {
         let accepted = headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|value| value.to_str().ok());
+        // Cookies may hold UTF-8, which `to_str` would refuse; the edge checked it is valid.
         let cookie = headers
             .get(header::COOKIE)
-            .and_then(|value| value.to_str().ok())
+            .and_then(|value| std::str::from_utf8(value.as_bytes()).ok())
             .unwrap_or_default();
         if cookie.split(';').any(|pair| pair.trim() == "lang=en") {
             return Self::En;
@@ -106,7 +129,9 @@ pub async fn serve(platform: Arc<Platform>) -> anyhow::Result<()> {
     let state = Arc::new(AppState::new(platform)?);
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!(%bind, %base, "serving");
-    axum::serve(listener, router(state))
+    // The client's address keys the rate limits of logins and contributions.
+    let service = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     Ok(())

@@ -57,6 +57,7 @@ pub fn render_resource(
     lang: Lang,
     alternates: &[(String, String)],
     page_number: usize,
+    viewer: &super::session::Viewer,
 ) -> Result<String, AppError> {
     let platform = &state.platform;
     let mut labeler = Labeler::new(&platform.store, &platform.config.minter, lang);
@@ -92,6 +93,12 @@ pub fn render_resource(
     if is(anc::INITIATIVE) {
         let mut page = initiative_page(store, &mut labeler, iri, quads, meta)?;
         page.to_complete = super::validate::points_to_complete(state, iri, lang)?;
+        page.collaboration = Some(super::contribute::initiative_panel(
+            state,
+            iri,
+            viewer,
+            &mut labeler,
+        )?);
         return Ok(templates::render(
             &state.templates,
             "initiative.html",
@@ -102,7 +109,9 @@ pub fn render_resource(
         .iter()
         .any(|class| class.as_str().starts_with("http://rdf.insee.fr/def/geo#"))
     {
-        let page = territory_page(store, &mut labeler, iri, quads, meta, page_number)?;
+        let mut page = territory_page(store, &mut labeler, iri, quads, meta, page_number)?;
+        (page.map, page.dashboard) =
+            super::dashboard::territory_extras(state, &mut labeler, iri.as_str())?;
         return Ok(templates::render(
             &state.templates,
             "territory.html",
@@ -173,6 +182,8 @@ struct InitiativePage {
     canonical: Option<LinkView>,
     duplicates: Vec<LinkView>,
     to_complete: Vec<super::validate::PointView>,
+    /// History, edit link and error report form of the collaborative space.
+    collaboration: Option<super::contribute::CollaborationPanel>,
     /// The schema.org description embedded for Web tools, safe inside a script element.
     schema_org: String,
 }
@@ -279,8 +290,14 @@ fn initiative_page(
         address,
         email: text(anc::EMAIL),
         telephone: text(anc::TELEPHONE),
+        // Only web addresses become links: a `javascript:` IRI must never reach an href.
         website: own(anc::WEBSITE).into_iter().find_map(|term| match term {
-            Term::NamedNode(node) => Some(node.into_string()),
+            Term::NamedNode(node)
+                if node.as_str().starts_with("https://")
+                    || node.as_str().starts_with("http://") =>
+            {
+                Some(node.into_string())
+            }
             _ => None,
         }),
         opening_hours: text(anc::OPENING_HOURS),
@@ -299,6 +316,7 @@ fn initiative_page(
         canonical,
         duplicates,
         to_complete: Vec::new(),
+        collaboration: None,
         meta,
     })
 }
@@ -456,6 +474,8 @@ struct TerritoryPage {
     children: Vec<LinkView>,
     initiatives: InitiativeList,
     point: Option<(f64, f64)>,
+    map: Option<super::dashboard::TerritoryMapView>,
+    dashboard: Option<super::dashboard::DashboardView>,
 }
 
 fn territory_page(
@@ -508,6 +528,8 @@ fn territory_page(
         initiatives,
         point,
         meta,
+        map: None,
+        dashboard: None,
     })
 }
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::conneg::negotiate;
 use super::error::{AppError, ShownError};
+use super::session::Viewer;
 use super::{AppState, Lang, pages};
 use crate::iri::iri_path_from_request;
 use crate::store::{GraphFormat, Store};
@@ -158,13 +159,25 @@ async fn answer(
         let lang = Lang::from_headers(headers);
         let state = Arc::clone(state);
         let alternates = alternates(document_path);
-        let html = tokio::task::spawn_blocking(move || {
-            pages::render_resource(&state, &iri, &quads, lang, &alternates, page_number)
+        let headers = headers.clone();
+        let (html, viewer) = tokio::task::spawn_blocking(move || {
+            // The viewer decides the forms an initiative's page shows, and their CSRF token.
+            let viewer = Viewer::from_headers(&state.platform, &headers)?;
+            let html = pages::render_resource(
+                &state,
+                &iri,
+                &quads,
+                lang,
+                &alternates,
+                page_number,
+                &viewer,
+            )?;
+            Ok::<_, AppError>((html, viewer))
         })
         .await
         .map_err(|error| AppError::Internal(error.to_string()).as_html())?
         .map_err(AppError::as_html)?;
-        Html(html).into_response()
+        viewer.with_cookie(Html(html).into_response())
     } else {
         let body = serialize_document(quads, media_type).map_err(|error| shown(error.into()))?;
         let mut response = body.into_response();

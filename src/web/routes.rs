@@ -14,7 +14,10 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
-use super::{AppState, pages, resource, search, sources, sparql, validate};
+use super::{
+    AppState, account, contours, contribute, figures, lookup, map, moderation, pages, resource,
+    search, sources, sparql, validate,
+};
 
 /// Largest request body accepted (a query or a form).
 const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -34,10 +37,34 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/search", get(search::search_api))
         .route("/api/suggest", get(search::suggest_api))
         .route("/api/openapi.json", get(search::openapi_show))
+        .route("/carte", get(map::map_page))
+        .route("/api/carte", get(map::map_api))
+        .route("/api/carte/territoires", get(map::territory_counts_api))
+        .route("/api/contours/{name}", get(contours::contours_show))
+        .route("/api/contours/{kind}/{code}", get(contours::territory_contour_show))
         .route("/sources", get(sources::sources_show))
         .route("/doublons", get(sources::duplicates_show))
         .route("/admin/moisson", post(sources::harvest_run))
         .route("/api/valider", post(validate::validation_run))
+        .route("/compte", get(account::account_show))
+        .route("/compte/inscription", get(account::signup_show).post(account::signup_submit))
+        .route("/compte/connexion", get(account::login_show).post(account::login_submit))
+        .route("/compte/deconnexion", post(account::logout_submit))
+        .route("/compte/mot-de-passe", get(account::forgot_show).post(account::forgot_submit))
+        .route("/compte/reinitialisation", get(account::reset_show).post(account::reset_submit))
+        .route("/contribuer", get(contribute::contribution_new).post(contribute::contribution_submit))
+        .route("/initiative/{source}/{id}/modifier", get(contribute::edit_new).post(contribute::edit_submit))
+        .route("/initiative/{source}/{id}/signaler", post(contribute::report_submit))
+        .route("/moderation", get(moderation::queue_show))
+        .route("/moderation/{key}", get(moderation::draft_show))
+        .route("/moderation/{key}/publier", post(moderation::draft_publish))
+        .route("/moderation/{key}/refuser", post(moderation::draft_refuse))
+        .route("/moderation/{key}/clore", post(moderation::report_close))
+        .route("/moderation/revision/{key}/annuler", post(moderation::revision_revert))
+        .route("/api/territoires", get(lookup::territories_lookup))
+        .route("/api/acteurs", get(lookup::actors_lookup))
+        .route("/donnees/tableaux", get(figures::figures_show))
+        .route("/donnees/tableaux/{file}", get(figures::figure_csv))
         .route("/donnees/{*path}", get(super::opendata::dump_download))
         .route("/.well-known/void", get(super::opendata::void_show))
         .route("/catalogue", get(super::opendata::catalogue_show))
@@ -49,6 +76,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest_service("/static", tower::ServiceBuilder::new().layer(cache_static).service(static_files))
         .fallback(resource::resource_show)
         .with_state(state)
+        .layer(axum::middleware::from_fn(super::edge::refuse_unreadable_requests))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Dumps are gzip files already: compressing them again would only cost time.
         .layer(CompressionLayer::new().compress_when(

@@ -110,7 +110,7 @@ pub async fn search_page(
     Ok(Html(html))
 }
 
-async fn run_search(
+pub(super) async fn run_search(
     state: &Arc<AppState>,
     request: SearchRequest,
 ) -> Result<SearchResponse, AppError> {
@@ -121,7 +121,7 @@ async fn run_search(
         .map_err(search_error)
 }
 
-fn search_error(error: crate::search::SearchError) -> AppError {
+pub(super) fn search_error(error: crate::search::SearchError) -> AppError {
     if error.is_client_error() {
         AppError::BadRequest(error.to_string())
     } else {
@@ -129,12 +129,12 @@ fn search_error(error: crate::search::SearchError) -> AppError {
     }
 }
 
-fn parse_params(raw_query: Option<&str>) -> Result<FormParams, AppError> {
+pub(super) fn parse_params(raw_query: Option<&str>) -> Result<FormParams, AppError> {
     FormParams::parse(raw_query.unwrap_or_default())
         .map_err(|error| AppError::BadRequest(error.to_string()))
 }
 
-fn number(params: &FormParams, name: &str) -> Result<Option<f64>, AppError> {
+pub(super) fn number(params: &FormParams, name: &str) -> Result<Option<f64>, AppError> {
     let value = params
         .single(name)
         .map_err(|count| AppError::BadRequest(format!("`{name}` is given {count} times")))?;
@@ -154,7 +154,10 @@ fn number(params: &FormParams, name: &str) -> Result<Option<f64>, AppError> {
 }
 
 /// The search request a query string asks for.
-fn request_from(state: &AppState, params: &FormParams) -> Result<SearchRequest, AppError> {
+pub(super) fn request_from(
+    state: &AppState,
+    params: &FormParams,
+) -> Result<SearchRequest, AppError> {
     let all = |name: &str| -> Vec<String> {
         params
             .all(name)
@@ -292,10 +295,11 @@ pub fn territory_path(territories: &Territories, code: &str) -> Result<Vec<Strin
     Ok(levels.into_iter().map(|(_, code)| code).collect())
 }
 
+/// What the search page shows; the map page shows it too, with links to itself.
 #[derive(Serialize)]
-struct SearchPage {
+pub(super) struct SearchPage {
     lang: &'static str,
-    title: &'static str,
+    pub(super) title: &'static str,
     query: String,
     total: usize,
     hits: Vec<HitView>,
@@ -340,6 +344,18 @@ fn render_page(
     response: &SearchResponse,
     lang: Lang,
 ) -> Result<String, AppError> {
+    let page = page_view(state, params, response, lang, "/recherche")?;
+    Ok(templates::render(&state.templates, "search.html", &page)?)
+}
+
+/// The results and facets of a search, with links to the page at `path`.
+pub(super) fn page_view(
+    state: &AppState,
+    params: &FormParams,
+    response: &SearchResponse,
+    lang: Lang,
+    path: &str,
+) -> Result<SearchPage, AppError> {
     let platform = &state.platform;
     let minter = &platform.config.minter;
     let territories = platform
@@ -370,7 +386,7 @@ fn render_page(
             .into_iter()
             .map(|(node, depth)| {
                 facet_value(
-                    params,
+                    (path, params),
                     "theme",
                     &node.value,
                     node.count,
@@ -388,9 +404,15 @@ fn render_page(
             .into_iter()
             .map(|(node, depth)| {
                 let label = territory_label(&territories, &node.value);
-                let mut value =
-                    facet_value(params, "territory", &node.value, node.count, depth, label);
-                value.href = with_only(params, "territory", &node.value);
+                let mut value = facet_value(
+                    (path, params),
+                    "territory",
+                    &node.value,
+                    node.count,
+                    depth,
+                    label,
+                );
+                value.href = with_only(path, params, "territory", &node.value);
                 value
             })
             .collect(),
@@ -410,7 +432,7 @@ fn render_page(
                 .iter()
                 .map(|count| {
                     let label = labeler.label(minter.concept(scheme, &count.value).as_str());
-                    facet_value(params, name, &count.value, count.count, 0, label)
+                    facet_value((path, params), name, &count.value, count.count, 0, label)
                 })
                 .collect(),
         });
@@ -429,14 +451,14 @@ fn render_page(
         total: response.total,
         hits,
         facets,
-        active: active_filters(params, &territories, &mut labeler, minter),
+        active: active_filters(path, params, &territories, &mut labeler, minter),
         next: response
             .next_cursor
             .as_ref()
-            .map(|cursor| with_only(params, "cursor", cursor)),
+            .map(|cursor| with_only(path, params, "cursor", cursor)),
         hidden: params_without(params, &["q", "cursor"]),
     };
-    Ok(templates::render(&state.templates, "search.html", &page)?)
+    Ok(page)
 }
 
 fn matched_label(field: &str) -> &'static str {
@@ -461,7 +483,7 @@ fn flatten_tree(nodes: &[FacetNode], depth: usize, out: &mut Vec<(FacetNode, usi
     }
 }
 
-fn territory_label(territories: &Territories, value: &str) -> String {
+pub(super) fn territory_label(territories: &Territories, value: &str) -> String {
     let Some((kind, code)) = value.split_once(':') else {
         return value.to_owned();
     };
@@ -471,7 +493,7 @@ fn territory_label(territories: &Territories, value: &str) -> String {
 }
 
 fn facet_value(
-    params: &FormParams,
+    (path, params): (&str, &FormParams),
     name: &str,
     value: &str,
     count: usize,
@@ -482,7 +504,7 @@ fn facet_value(
     FacetValueView {
         label,
         count,
-        href: toggled(params, name, value),
+        href: toggled(path, params, name, value),
         selected,
         depth,
     }
@@ -490,7 +512,7 @@ fn facet_value(
 
 /// The query string with `value` added to (or removed from) the values of `name`; the cursor is
 /// dropped since the result set changes.
-fn toggled(params: &FormParams, name: &str, value: &str) -> String {
+fn toggled(path: &str, params: &FormParams, name: &str, value: &str) -> String {
     let mut pairs = params_without(params, &["cursor"]);
     if pairs
         .iter()
@@ -500,17 +522,17 @@ fn toggled(params: &FormParams, name: &str, value: &str) -> String {
     } else {
         pairs.push((name.to_owned(), value.to_owned()));
     }
-    query_string(&pairs)
+    query_string(path, &pairs)
 }
 
 /// The query string with `name` set to `value` alone.
-fn with_only(params: &FormParams, name: &str, value: &str) -> String {
+fn with_only(path: &str, params: &FormParams, name: &str, value: &str) -> String {
     let mut pairs = params_without(params, &[name, "cursor"]);
     pairs.push((name.to_owned(), value.to_owned()));
-    query_string(&pairs)
+    query_string(path, &pairs)
 }
 
-fn params_without(params: &FormParams, names: &[&str]) -> Vec<(String, String)> {
+pub(super) fn params_without(params: &FormParams, names: &[&str]) -> Vec<(String, String)> {
     params
         .pairs()
         .iter()
@@ -519,7 +541,8 @@ fn params_without(params: &FormParams, names: &[&str]) -> Vec<(String, String)> 
         .collect()
 }
 
-fn query_string(pairs: &[(String, String)]) -> String {
+/// `path?` followed by the pairs, encoded.
+pub(super) fn query_string(path: &str, pairs: &[(String, String)]) -> String {
     let encode = |text: &str| {
         percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
     };
@@ -527,10 +550,11 @@ fn query_string(pairs: &[(String, String)]) -> String {
         .iter()
         .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
         .collect();
-    format!("/recherche?{}", joined.join("&"))
+    format!("{path}?{}", joined.join("&"))
 }
 
 fn active_filters(
+    path: &str,
     params: &FormParams,
     territories: &Territories,
     labeler: &mut Labeler<'_>,
@@ -542,7 +566,7 @@ fn active_filters(
             let label = labeler.label(minter.concept(scheme, value).as_str());
             active.push(ActiveFilter {
                 label,
-                remove: toggled(params, name, value),
+                remove: toggled(path, params, name, value),
             });
         }
     }
@@ -553,7 +577,7 @@ fn active_filters(
     {
         active.push(ActiveFilter {
             label: territory_label(territories, value),
-            remove: toggled(params, "territory", value),
+            remove: toggled(path, params, "territory", value),
         });
     }
     active

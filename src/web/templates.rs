@@ -55,6 +55,7 @@ pub fn render_error(status: StatusCode, message: &str) -> String {
         StatusCode::NOT_FOUND => "Page introuvable",
         StatusCode::BAD_REQUEST => "Requête incorrecte",
         StatusCode::NOT_ACCEPTABLE => "Format non disponible",
+        StatusCode::TOO_MANY_REQUESTS => "Trop de demandes",
         status if status.is_server_error() => "Erreur du serveur",
         _ => "Requête refusée",
     };

@@ -636,3 +636,145 @@ fn a_record_removed_from_its_file_is_marked_gone_not_deleted() {
     assert_eq!(invalidated.len(), 1);
     assert!(second.touched.contains(&gone));
 }
+
+// --- Hostile files -----------------------------------------------------------------------------
+
+/// A descriptor of a test source reading `data` in `directory`, records named by `schema:`.
+fn minimal_descriptor(
+    directory: &Path,
+    source_id: &str,
+    data: &str,
+    format: &str,
+) -> SourceDescriptor {
+    let text = format!(
+        "id = {source_id:?}\nname = \"Source de test\"\npublisher = \"ancrage\"\n\
+         licence = \"https://www.etalab.gouv.fr/licence-ouverte-open-licence/\"\n\
+         licence_name = \"Licence Ouverte\"\nmapped_by = \"ancrage\"\nmapped_at = \"2026-12-03\"\n\
+         [data]\nlocation = {data:?}\nformat = {format:?}\nrecord_class = \"schema:Place\"\n\
+         prefixes = {{ schema = \"https://schema.org/\" }}\n\
+         [record]\nid = \"@id\"\n[initiative]\nname = \"schema:name\"\n\
+         [place]\npostal_code = \"schema:postalCode\"\ncommune_name = \"schema:addressLocality\"\n"
+    );
+    let path = directory.join(format!("{source_id}.toml"));
+    std::fs::write(&path, text).unwrap();
+    SourceDescriptor::from_file(&path).unwrap()
+}
+
+const RDF_XML_PLACES: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:schema="https://schema.org/">
+  <schema:Place rdf:about="http://lieux.test/1">
+    <schema:name>Café numérique des Chartrons</schema:name>
+    <schema:postalCode>33000</schema:postalCode><schema:addressLocality>Bordeaux</schema:addressLocality>
+  </schema:Place>
+  <schema:Place rdf:about="http://lieux.test/2">
+    <schema:name>Atelier informatique</schema:name>
+    <schema:postalCode>33600</schema:postalCode><schema:addressLocality>Pessac</schema:addressLocality>
+  </schema:Place>
+</rdf:RDF>
+"#;
+
+/// Asserts that `harvest` failed on an unsafe or malformed file, wrote nothing for it, and that
+/// its report names the fault.
+fn assert_refused(platform: &Platform, harvest: &ancrage::platform::SourceHarvest, fault: &str) {
+    let Err(error) = &harvest.outcome else {
+        panic!("{} was refused", harvest.source_id);
+    };
+    assert!(
+        matches!(
+            error,
+            IngestError::Unsafe { .. } | IngestError::Syntax { .. }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains(fault), "{error}");
+    assert!(source_graph(platform, &harvest.source_id).is_empty());
+}
+
+#[test]
+fn rdf_xml_sources_declaring_entities_are_refused_and_the_next_source_is_harvested() {
+    let directory = tempfile::tempdir().unwrap();
+    // Ten levels of ten references: 10^10 "lol" once expanded.
+    let mut laughs =
+        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE rdf:RDF [\n<!ENTITY l0 \"lol\">\n");
+    for level in 1..=10 {
+        let references = format!("&l{};", level - 1).repeat(10);
+        laughs.push_str(&format!("<!ENTITY l{level} \"{references}\">\n"));
+    }
+    laughs.push_str("]>\n");
+    laughs.push_str(
+        &RDF_XML_PLACES
+            .replace("Atelier informatique", "&l10;")
+            .replacen("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n", "", 1),
+    );
+    std::fs::write(directory.path().join("rires.rdf"), laughs).unwrap();
+    // One entity of a megabyte, referenced ten thousand times: 10 GB once expanded.
+    let big = format!(
+        "<?xml version=\"1.0\"?>\n<!doctype rdf:RDF [<!ENTITY gros \"{}\">]>\n{}",
+        "x".repeat(1 << 20),
+        RDF_XML_PLACES
+            .replace("Atelier informatique", &"&gros;".repeat(10_000))
+            .replacen("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n", "", 1)
+    );
+    std::fs::write(directory.path().join("gros.rdf"), big).unwrap();
+    std::fs::write(directory.path().join("lieux.rdf"), RDF_XML_PLACES).unwrap();
+    let descriptors = [
+        minimal_descriptor(directory.path(), "rires", "rires.rdf", "rdfxml"),
+        minimal_descriptor(directory.path(), "gros", "gros.rdf", "rdfxml"),
+        minimal_descriptor(directory.path(), "lieux-rdf", "lieux.rdf", "rdfxml"),
+    ];
+
+    let harvests = scratch().harvest(&descriptors).unwrap();
+
+    assert_refused(scratch(), &harvests[0], "entities");
+    assert_refused(scratch(), &harvests[1], "entities");
+    let good = harvests[2]
+        .outcome
+        .as_ref()
+        .expect("the clean source is harvested");
+    assert_eq!(
+        (good.counts.read, good.counts.accepted),
+        (2, 2),
+        "{:?}",
+        good.rejects
+    );
+    assert!(!source_graph(scratch(), "lieux-rdf").is_empty());
+}
+
+#[test]
+fn json_and_geojson_sources_nested_too_deep_are_refused_and_the_next_source_is_harvested() {
+    let directory = tempfile::tempdir().unwrap();
+    let deep =
+        |open: &str, close: &str| format!("{}{}", open.repeat(100_000), close.repeat(100_000));
+    let geojson = format!(
+        "{{\"type\": \"FeatureCollection\", \"features\": [{{\"type\": \"Feature\", \
+         \"geometry\": null, \"properties\": {{\"schema:name\": {}}}}}]}}",
+        deep("[", "]")
+    );
+    std::fs::write(directory.path().join("profond.geojson"), geojson).unwrap();
+    std::fs::write(
+        directory.path().join("profond.json"),
+        format!("[{{\"schema:name\": {}}}]", deep("{\"a\": ", "}")),
+    )
+    .unwrap();
+    std::fs::write(directory.path().join("lieux.rdf"), RDF_XML_PLACES).unwrap();
+    let descriptors = [
+        minimal_descriptor(
+            directory.path(),
+            "profond-geojson",
+            "profond.geojson",
+            "geojson",
+        ),
+        minimal_descriptor(directory.path(), "profond-json", "profond.json", "json"),
+        minimal_descriptor(directory.path(), "lieux-apres", "lieux.rdf", "rdfxml"),
+    ];
+
+    let harvests = scratch().harvest(&descriptors).unwrap();
+
+    assert_refused(scratch(), &harvests[0], "nested");
+    assert_refused(scratch(), &harvests[1], "nested");
+    let good = harvests[2]
+        .outcome
+        .as_ref()
+        .expect("the clean source is harvested");
+    assert_eq!(good.counts.accepted, 2, "{:?}", good.rejects);
+}

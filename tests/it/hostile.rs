@@ -181,4 +181,113 @@ fn hostile_requests_get_errors_and_the_server_survives() {
     )));
     assert_eq!(status, 400);
     assert_alive(&server);
+
+    unreadable_text_is_refused(&server);
+}
+
+/// A request whose read parts are not text, answered with a 400 rather than a default.
+fn request_with(
+    server: &Server,
+    method: &str,
+    path: &str,
+    header: (&str, &[u8]),
+    body: &[u8],
+) -> (u16, String) {
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(format!("{}{path}", server.address))
+        .header(header.0, header.1)
+        .body(body.to_vec())
+        .unwrap();
+    let agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent();
+    if body.is_empty() {
+        return read_answer(agent.run(request.map(|_| ())));
+    }
+    read_answer(agent.run(request))
+}
+
+/// Invalid UTF-8 in the headers the platform reads, in query strings and in bodies.
+fn unreadable_text_is_refused(server: &Server) {
+    let headers: [(&str, &str, &[u8]); 4] = [
+        (
+            "/sparql?query=ASK%7B%7D",
+            "Accept",
+            b"application/sparql-results+json;q=\xFF",
+        ),
+        ("/", "Accept-Language", b"en-\xC3"),
+        ("/", "Cookie", b"lang=\xE9"),
+        (
+            "/sparql?query=ASK%7B%7D",
+            "Accept",
+            "text/csv;x=\u{e9}".as_bytes(),
+        ),
+    ];
+    for (path, name, value) in headers {
+        let (status, body) = request_with(server, "GET", path, (name, value), b"");
+        assert_eq!(status, 400, "{name}: {value:?} -> {body}");
+        let named = body.to_lowercase().contains(&name.to_lowercase());
+        assert!(named, "the answer names the header: {body}");
+    }
+    let (status, body) = request_with(
+        server,
+        "POST",
+        "/sparql",
+        ("Content-Type", b"application/sparql-query\xFF"),
+        b"ASK {}",
+    );
+    assert_eq!(status, 400, "{body}");
+    // A cookie may hold UTF-8, and the language chosen in it still counts.
+    let (status, body) = request_with(
+        server,
+        "GET",
+        "/",
+        ("Cookie", "nom=\u{e9}; lang=en".as_bytes()),
+        b"",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("<html lang=\"en\">"),
+        "the cookie's language is read"
+    );
+    assert_alive(server);
+
+    for path in [
+        "/ressource?iri=http://e/%FF",
+        "/recherche?q=%C3%28",
+        "/api/suggest?q=%FF",
+    ] {
+        let (status, body) = call(ureq::get(&format!("{}{path}", server.address)));
+        assert_eq!(status, 400, "{path} -> {body}");
+    }
+    let form = (
+        "Content-Type",
+        b"application/x-www-form-urlencoded".as_slice(),
+    );
+    for body in [b"query=ASK%7B%7D\xFF".as_slice(), b"query=%FF"] {
+        let (status, answer) = request_with(server, "POST", "/sparql", form, body);
+        assert_eq!(status, 400, "{answer}");
+    }
+    for (media_type, body) in [
+        (
+            "text/turtle",
+            b"<http://e/s> <http://e/p> \"caf\xE9\" .".as_slice(),
+        ),
+        (
+            "application/ld+json",
+            b"{\"@id\": \"http://e/s\", \"http://e/p\": \"caf\xE9\"}",
+        ),
+    ] {
+        let (status, answer) = request_with(
+            server,
+            "POST",
+            "/api/valider",
+            ("Content-Type", media_type.as_bytes()),
+            body,
+        );
+        assert_eq!(status, 400, "{media_type}: {answer}");
+    }
+    assert_alive(server);
 }

@@ -1,10 +1,14 @@
 //! Integration tests of ancrage: one binary, one module per feature, sharing one test site.
 
 mod atomicity;
+mod browser;
+mod collaboration;
+mod collaboration_browser;
 mod common;
 mod harvest;
 mod hostile;
 mod linked_data;
+mod map;
 mod open_data;
 mod search;
 mod search_site;

@@ -28,7 +28,7 @@ mod report;
 mod shapes;
 mod targets;
 mod validator;
-mod vocab;
+pub mod vocab;
 
 pub use self::data::{DataGraph, GraphData};
 pub use self::error::ShapeError;
