@@ -53,10 +53,90 @@ pub fn run(command: &AdminCommand) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        AdminCommand::CreatePartner {
+            store,
+            email,
+            id,
+            name,
+            expires_days,
+        } => create_partner(store, email, id, name.as_deref(), *expires_days),
+        AdminCommand::IssueToken {
+            store,
+            email,
+            label,
+            expires_days,
+        } => {
+            let (accounts, _) = open_accounts_with_config(store)?;
+            let account = accounts
+                .find_by_email(email)?
+                .with_context(|| format!("no account has the e-mail address {email}"))?;
+            if accounts.writable_graphs(&account)?.is_empty() {
+                anyhow::bail!("{email} is not a partner: run `ancrage admin create-partner` first");
+            }
+            let token = accounts.issue_api_token_until(&account, label, expiry(*expires_days))?;
+            print_token_once(&token);
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
+/// Creates or reuses the account, grants it its partner graph and prints a token.
+fn create_partner(
+    store: &StoreArgs,
+    email: &str,
+    id: &str,
+    name: Option<&str>,
+    expires_days: Option<u32>,
+) -> anyhow::Result<ExitCode> {
+    let valid_id = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !valid_id {
+        anyhow::bail!("the partner id {id:?} must be 1 to 64 lower-case letters, digits or dashes");
+    }
+    let (accounts, config) = open_accounts_with_config(store)?;
+    let account = match accounts.find_by_email(email)? {
+        Some(account) => account,
+        None => accounts.create(&NewAccount {
+            email,
+            display_name: name.unwrap_or(id),
+            // Partners write with their token; this password is never shown.
+            password: &token::new_token(),
+            role: Role::Contributor,
+        })?,
+    };
+    let graph = crate::partner::partner_graph(&config.minter, id);
+    accounts.grant_graph(&account, &graph)?;
+    let token = accounts.issue_api_token_until(
+        &account,
+        &format!("partenaire {id}"),
+        expiry(expires_days),
+    )?;
+    eprintln!(
+        "{} écrit maintenant le graphe <{}>",
+        account.email,
+        graph.as_str()
+    );
+    print_token_once(&token);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_token_once(token: &str) {
+    println!("{token}");
+    eprintln!("Le jeton ci-dessus n'est affiché qu'une fois : seule son empreinte est gardée.");
+}
+
+fn expiry(days: Option<u32>) -> Option<chrono::DateTime<chrono::Utc>> {
+    days.map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days)))
+}
+
 fn open_accounts(args: &StoreArgs) -> anyhow::Result<Accounts> {
+    Ok(open_accounts_with_config(args)?.0)
+}
+
+fn open_accounts_with_config(args: &StoreArgs) -> anyhow::Result<(Accounts, crate::Config)> {
     let config = crate::Config::new(args.data.clone(), args.bind, args.base.as_deref())?;
     let store = Store::open(&config.private_store_dir()).with_context(|| {
         format!(
@@ -64,7 +144,7 @@ fn open_accounts(args: &StoreArgs) -> anyhow::Result<Accounts> {
             config.private_store_dir().display()
         )
     })?;
-    Ok(Accounts::new(store))
+    Ok((Accounts::new(store), config))
 }
 
 fn parse_role(name: &str) -> anyhow::Result<Role> {

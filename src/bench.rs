@@ -17,7 +17,7 @@ use crate::ingest::{
 use crate::platform::Platform;
 
 /// Base IRI of the temporary store.
-const BENCH_BASE: &str = "http://bench.ancrage.test/";
+pub(crate) const BENCH_BASE: &str = "http://bench.ancrage.test/";
 
 /// What to measure.
 #[derive(Debug, clap::Subcommand)]
@@ -33,6 +33,9 @@ pub enum BenchCommand {
     /// The map endpoint: server time and payload for views of France and of a département on
     /// indexes of synthetic initiatives.
     Map(crate::bench_map::MapBenchArgs),
+    /// Exports of a search (CSV, GeoJSON, JSON-LD): time to the first byte and to the last,
+    /// and size, on a store of synthetic initiatives.
+    Export(crate::bench_export::ExportBenchArgs),
     /// A server process under a loop of hostile and normal requests: its resident memory and
     /// threads before, at the peak and after, which must come back to their level.
     Soak(crate::bench_soak::SoakBenchArgs),
@@ -70,6 +73,10 @@ pub fn run(command: &BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Map(args) => {
             println!("{}", crate::bench_map::bench_map(args)?);
+            Ok(())
+        }
+        BenchCommand::Export(args) => {
+            println!("{}", crate::bench_export::bench_export(args)?);
             Ok(())
         }
         BenchCommand::Soak(args) => {
@@ -135,7 +142,7 @@ fn bench_validation(args: &ValidationBenchArgs) -> anyhow::Result<String> {
 }
 
 /// Writes a synthetic source of `rows` initiatives at `data` and harvests it with `validator`.
-fn harvest_generated(
+pub(crate) fn harvest_generated(
     platform: &Platform,
     validator: &dyn RecordValidator,
     data: &Path,
@@ -196,7 +203,7 @@ impl RecordValidator for TimedValidator<'_> {
 }
 
 /// Accepts everything: fills the store quickly for the whole-store measure.
-struct NoValidation;
+pub(crate) struct NoValidation;
 
 impl RecordValidator for NoValidation {
     fn check(&self, _focus: &NamedNode, _quads: &[Quad]) -> RecordCheck {
@@ -205,12 +212,12 @@ impl RecordValidator for NoValidation {
 }
 
 /// A directory removed when dropped.
-struct ScratchDir {
-    path: PathBuf,
+pub(crate) struct ScratchDir {
+    pub(crate) path: PathBuf,
 }
 
 impl ScratchDir {
-    fn new() -> std::io::Result<Self> {
+    pub(crate) fn new() -> std::io::Result<Self> {
         let path = std::env::temp_dir().join(format!("ancrage-bench-{}", std::process::id()));
         std::fs::create_dir_all(&path)?;
         Ok(Self { path })

@@ -155,6 +155,41 @@ pub enum AdminCommand {
         #[arg(long)]
         role: String,
     },
+    /// Make an account a partner that writes the graph `graphe/partenaire/{id}` through SPARQL
+    /// Update and the Graph Store (the account is created when the address is new), and print
+    /// a new API token once.
+    CreatePartner {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The partner's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// The partner's identifier, which names its graph (letters, digits and dashes).
+        #[arg(long)]
+        id: String,
+        /// The name shown with the partner's revisions (for a new account).
+        #[arg(long)]
+        name: Option<String>,
+        /// Days after which the token stops working (never by default).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
+    /// Print a new API token for an existing partner, once.
+    IssueToken {
+        /// Store options.
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The partner's e-mail address.
+        #[arg(long)]
+        email: String,
+        /// A note saying what the token is for.
+        #[arg(long, default_value = "jeton partenaire")]
+        label: String,
+        /// Days after which the token stops working (never by default).
+        #[arg(long)]
+        expires_days: Option<u32>,
+    },
 }
 
 /// Arguments of `ancrage generate`.

@@ -102,6 +102,10 @@ pub enum GraphKind {
     Contributions,
     /// Published revisions (PROV-O activities) and the agents who made them.
     History,
+    /// Communities, their memberships (public agents only) and their collections.
+    Communities,
+    /// What one partner writes through SPARQL Update or the Graph Store.
+    Partner(String),
 }
 
 /// Mints and recognises the platform's IRIs for one deployment.
@@ -235,6 +239,11 @@ impl IriMinter {
         self.at(&format!("contributeur/{}", encode_segment(agent_key)))
     }
 
+    /// IRI of a community, keyed by the slug of its title.
+    pub fn community(&self, slug: &str) -> NamedNode {
+        self.at(&format!("communaute/{}", encode_segment(slug)))
+    }
+
     /// IRI of a named graph.
     pub fn graph(&self, kind: &GraphKind) -> NamedNode {
         match kind {
@@ -245,7 +254,9 @@ impl IriMinter {
             GraphKind::Links => self.at("graphe/liens"),
             GraphKind::Contributions => self.at("graphe/contributions"),
             GraphKind::History => self.at("graphe/historique"),
+            GraphKind::Communities => self.at("graphe/communautes"),
             GraphKind::Source(id) => self.at(&format!("graphe/source/{}", encode_segment(id))),
+            GraphKind::Partner(id) => self.at(&format!("graphe/partenaire/{}", encode_segment(id))),
             GraphKind::Quarantine(id) => {
                 self.at(&format!("graphe/quarantaine/{}", encode_segment(id)))
             }

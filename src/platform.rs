@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::Config;
 use crate::account::Accounts;
 use crate::bootstrap::{self, BootstrapError, BootstrapReport};
+use crate::community::{Communities, Follows};
 use crate::contribution::{ContributionContext, ContributionForm, Drafts};
 use crate::history::History;
 use crate::ingest::{
@@ -69,6 +70,8 @@ pub struct Platform {
     pub accounts: Accounts,
     /// Proposals and error reports waiting for a moderator, kept in `private`.
     pub drafts: Drafts,
+    /// What each account follows, kept in `private`.
+    pub follows: Follows,
     contribution_form: OnceLock<Arc<ContributionForm>>,
 }
 
@@ -107,6 +110,7 @@ impl Platform {
             search,
             accounts: Accounts::new(private.clone()),
             drafts: Drafts::new(private.clone()),
+            follows: Follows::new(private.clone()),
             private,
             contribution_form: OnceLock::new(),
         }
@@ -315,6 +319,19 @@ impl Platform {
             minter: &self.config.minter,
             search: &self.search,
         }
+    }
+
+    /// Runs `work` with the communities of the public store and the validator of their writes.
+    pub fn with_communities<T>(
+        &self,
+        work: impl FnOnce(&Communities<'_>) -> T,
+    ) -> Result<T, PlatformError> {
+        let validator = self.validator()?;
+        Ok(work(&Communities {
+            store: &self.store,
+            minter: &self.config.minter,
+            validator: &validator,
+        }))
     }
 
     /// Creates the operator's token for the admin endpoints and writes it, readable by the

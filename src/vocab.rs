@@ -251,6 +251,7 @@ pub mod org {
 
     terms!("http://www.w3.org/ns/org#";
         MEMBERSHIP = "Membership",
+        HAS_MEMBERSHIP = "hasMembership",
         MEMBER = "member",
         ORGANIZATION = "organization",
         ROLE = "role",
@@ -373,6 +374,7 @@ pub mod ancp {
         REVISION = "revision",
         FOLLOW = "Follow",
         GRAPH_PREFIX = "graphPrefix",
+        WRITES_GRAPH = "writesGraph",
     );
 }
 

@@ -304,6 +304,16 @@ impl Accounts {
 
     /// A new API token for `account`, named `label`; the token itself is shown only now.
     pub fn issue_api_token(&self, account: &Account, label: &str) -> Result<String, AccountError> {
+        self.issue_api_token_until(account, label, None)
+    }
+
+    /// A new API token for `account` that stops working at `expires` (never when `None`).
+    pub fn issue_api_token_until(
+        &self,
+        account: &Account,
+        label: &str,
+        expires: Option<chrono::DateTime<Utc>>,
+    ) -> Result<String, AccountError> {
         let secret = token::new_token();
         let iri = api_token_iri(&secret);
         let mut quads = QuadBuffer::new(NamedNode::new_unchecked(TOKENS_GRAPH));
@@ -311,20 +321,52 @@ impl Accounts {
         quads.add_link(&iri, ancp::ACCOUNT_PROP, &account_iri(&account.key));
         quads.add_text(&iri, ancp::LABEL, label);
         quads.add(iri.clone(), ancp::CREATED, date_time(Utc::now()));
+        if let Some(expires) = expires {
+            quads.add(iri.clone(), ancp::EXPIRES, date_time(expires));
+        }
         self.store.insert_quads(&quads.into_quads())?;
         Ok(secret)
     }
 
-    /// The account an API token was issued to.
+    /// The account an API token was issued to, while the token has not expired.
     pub fn api_token_account(&self, secret: &str) -> Result<Option<Account>, AccountError> {
         if !token::is_well_formed(secret) {
             return Ok(None);
         }
         let facts = self.facts(&api_token_iri(secret))?;
+        if facts.text(ancp::EXPIRES).is_some() && is_expired(&facts) {
+            return Ok(None);
+        }
         match facts.iri(ancp::ACCOUNT_PROP) {
             Some(account) => self.read(account),
             None => Ok(None),
         }
+    }
+
+    /// Lets `account` write `graph` as a partner (see `crate::partner`).
+    pub fn grant_graph(&self, account: &Account, graph: &NamedNode) -> Result<(), AccountError> {
+        let iri = account_iri(&account.key);
+        let mut quads = QuadBuffer::new(NamedNode::new_unchecked(ACCOUNTS_GRAPH));
+        quads.add_link(&iri, ancp::WRITES_GRAPH, graph);
+        self.store.insert_quads(&quads.into_quads())?;
+        Ok(())
+    }
+
+    /// The graphs `account` may write as a partner, sorted; empty for other accounts.
+    pub fn writable_graphs(&self, account: &Account) -> Result<Vec<NamedNode>, AccountError> {
+        let iri = account_iri(&account.key);
+        let mut graphs: Vec<NamedNode> = self
+            .store
+            .objects(iri.as_ref(), ancp::WRITES_GRAPH)?
+            .into_iter()
+            .filter_map(|term| match term {
+                Term::NamedNode(graph) => Some(graph),
+                _ => None,
+            })
+            .collect();
+        graphs.sort();
+        graphs.dedup();
+        Ok(graphs)
     }
 
     fn read(&self, iri: &NamedNode) -> Result<Option<Account>, AccountError> {
@@ -630,5 +672,21 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+    }
+
+    #[test]
+    fn an_expired_api_token_names_no_account_and_partners_have_their_graphs() {
+        let accounts = accounts();
+        let account = accounts.create(&alice()).unwrap();
+        let past = Utc::now() - chrono::Duration::hours(1);
+        let expired = accounts
+            .issue_api_token_until(&account, "périmé", Some(past))
+            .unwrap();
+        assert!(accounts.api_token_account(&expired).unwrap().is_none());
+        assert!(accounts.writable_graphs(&account).unwrap().is_empty());
+        let graph = NamedNode::new_unchecked("http://e.test/graphe/partenaire/a");
+        accounts.grant_graph(&account, &graph).unwrap();
+        accounts.grant_graph(&account, &graph).unwrap();
+        assert_eq!(accounts.writable_graphs(&account).unwrap(), vec![graph]);
     }
 }

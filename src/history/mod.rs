@@ -5,7 +5,8 @@
 //! transaction covers the change and its record; the search index follows in the same call.
 //!
 //! [`History::publish`] is the one way to change a published initiative: the moderation of
-//! contributions calls it, reverts call it, and a partner's write would call it too.
+//! contributions calls it and reverts call it; a partner's write to its own graph goes through
+//! [`History::publish_in_graphs`].
 
 mod diff;
 
@@ -75,6 +76,19 @@ pub struct ChangeRequest {
     pub contribution: Option<ContributionFacts>,
     /// The revision it undoes, if it is a revert.
     pub reverts: Option<NamedNode>,
+}
+
+/// A partner's write to its graphs, published as one revision.
+#[derive(Debug, Clone)]
+pub struct GraphChangeRequest {
+    /// Each graph written, with the triples that enter and leave it.
+    pub graphs: Vec<(NamedNode, TripleDiff)>,
+    /// The resources whose descriptions changed, each named by `anc:revisionOf`.
+    pub subjects: Vec<NamedNode>,
+    /// The partner.
+    pub author: AgentRef,
+    /// Why, published with the revision.
+    pub comment: Option<String>,
 }
 
 /// A published revision, as read back from the history graph.
@@ -155,6 +169,65 @@ impl History<'_> {
         Ok(revision)
     }
 
+    /// Publishes a partner's write in one transaction: the removed triples leave the graph the
+    /// partner named only, the added ones enter it, and the revision names each graph
+    /// (`anc:changedGraph`) and every changed resource. The search entries of those resources
+    /// follow.
+    pub fn publish_in_graphs(
+        &self,
+        change: &GraphChangeRequest,
+    ) -> Result<NamedNode, HistoryError> {
+        let mut diff = TripleDiff::default();
+        let (mut removals, mut inserts) = (Vec::new(), Vec::new());
+        for (graph, graph_diff) in &change.graphs {
+            let in_graph = |triple: &Triple| triple.clone().in_graph(graph.clone());
+            removals.extend(graph_diff.removed.iter().map(in_graph));
+            inserts.extend(graph_diff.added.iter().map(in_graph));
+            diff.added.extend(graph_diff.added.iter().cloned());
+            diff.removed.extend(graph_diff.removed.iter().cloned());
+        }
+        diff.normalize();
+        let Some(first) = change.subjects.first().filter(|_| !diff.is_empty()) else {
+            return Err(HistoryError::NothingToChange);
+        };
+        let now = Utc::now();
+        let revision = self.minter.revision(&revision_key(now));
+
+        let agent = self.minter.contributor(&change.author.key);
+        let history = self.minter.graph(&GraphKind::History);
+        removals.extend(
+            self.store
+                .objects(agent.as_ref(), foaf::NAME)?
+                .into_iter()
+                .map(|name| Quad::new(agent.clone(), foaf::NAME, name, history.clone())),
+        );
+        let record = ChangeRequest {
+            initiative: first.clone(),
+            diff,
+            author: change.author.clone(),
+            comment: change.comment.clone(),
+            contribution: None,
+            reverts: None,
+        };
+        inserts.extend(self.revision_quads(&revision, &agent, &record, now));
+        let mut links = QuadBuffer::new(history);
+        for subject in &change.subjects[1..] {
+            links.add_link(&revision, anc::REVISION_OF, subject);
+        }
+        for (graph, _) in &change.graphs {
+            links.add_link(&revision, anc::CHANGED_GRAPH, graph);
+        }
+        inserts.extend(links.into_quads());
+        self.store.apply_change(&removals, &inserts)?;
+        crate::search_feed::sync_initiatives(
+            self.store,
+            self.minter,
+            self.search,
+            &change.subjects,
+        )?;
+        Ok(revision)
+    }
+
     /// The revisions of an initiative, newest first.
     pub fn revisions_of(
         &self,
@@ -201,11 +274,14 @@ impl History<'_> {
         })
     }
 
-    /// The quads stating `triple` in a graph a revision may change: a source's graph or the
-    /// contributions graph, never the reference data or the history.
+    /// The quads stating `triple` in a graph a revision may change: a source's graph, a
+    /// partner's graph or the contributions graph, never the reference data or the history.
     // FIXME: a triple removed from a source's graph comes back at the next harvest of that
     // source, beside the contributed value. Right would be to keep the retractions of published
     // revisions and have the harvest leave those triples out (or flag the conflict for review).
+    // FIXME: reverting a partner's revision puts the triples it removed back into the
+    // contributions graph, not into the partner's graph; right would be to read the revision's
+    // `anc:changedGraph` and restore them there.
     fn editable_quads(&self, triple: &Triple) -> Result<Vec<Quad>, StoreError> {
         let contributions = self.minter.graph(&GraphKind::Contributions);
         Ok(self
@@ -215,10 +291,10 @@ impl History<'_> {
             .filter(|quad| match &quad.graph_name {
                 GraphName::NamedNode(graph) => {
                     *graph == contributions
-                        || self
-                            .minter
-                            .relative(graph.as_str())
-                            .is_some_and(|path| path.starts_with("graphe/source/"))
+                        || self.minter.relative(graph.as_str()).is_some_and(|path| {
+                            path.starts_with("graphe/source/")
+                                || path.starts_with("graphe/partenaire/")
+                        })
                 }
                 _ => false,
             })

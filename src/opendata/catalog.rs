@@ -5,7 +5,7 @@
 use oxigraph::model::vocab::xsd;
 use oxigraph::model::{BlankNode, Literal, NamedNode, Term, Triple};
 
-use super::{CATALOGUE_PATH, DumpFile, DumpManifest, dataset_iri, dump_url};
+use super::{CATALOGUE_PATH, DumpFile, DumpManifest, EXPORT_PATH, dataset_iri, dump_url};
 use crate::iri::{GraphKind, IriMinter};
 use crate::rdf::QuadBuffer;
 use crate::store::{Store, StoreError};
@@ -18,6 +18,29 @@ const NQUADS_MEDIA_TYPE: &str = "http://www.iana.org/assignments/media-types/app
 const GZIP_MEDIA_TYPE: &str = "http://www.iana.org/assignments/media-types/application/gzip";
 const NQUADS_FILE_TYPE: &str =
     "http://publications.europa.eu/resource/authority/file-type/RDF_N_QUADS";
+/// The exports of every initiative: extension, IANA media type, EU file type, French title.
+const EXPORTS: [(&str, &str, &str, &str); 3] = [
+    (
+        "csv",
+        "text/csv",
+        "CSV",
+        "Initiatives en CSV (une ligne par initiative, libellés)",
+    ),
+    (
+        "geojson",
+        "application/geo+json",
+        "GEOJSON",
+        "Initiatives en GeoJSON (un point par initiative)",
+    ),
+    (
+        "jsonld",
+        "application/ld+json",
+        "JSON_LD",
+        "Initiatives en JSON-LD",
+    ),
+];
+const MEDIA_TYPES: &str = "http://www.iana.org/assignments/media-types/";
+const FILE_TYPES: &str = "http://publications.europa.eu/resource/authority/file-type/";
 const SPARQL_PROTOCOL: &str = "https://www.w3.org/TR/sparql11-protocol/";
 const GRAPH_STORE_PROTOCOL: &str = "https://www.w3.org/TR/sparql11-http-rdf-update/";
 
@@ -150,7 +173,33 @@ fn write_whole_dataset(
         &manifest.whole,
         &licences,
     );
+    write_export_distributions(buffer, minter, dataset, &licences);
     Ok(())
+}
+
+/// The exports of a search without filters: every current initiative, generated on request.
+fn write_export_distributions(
+    buffer: &mut QuadBuffer,
+    minter: &IriMinter,
+    dataset: &NamedNode,
+    licences: &[NamedNode],
+) {
+    for (extension, media_type, file_type, title) in EXPORTS {
+        let distribution = minter.at(&format!("{CATALOGUE_PATH}#initiatives-{extension}"));
+        let url = minter.at(&format!("{EXPORT_PATH}.{extension}"));
+        buffer.add_link(dataset, dcat::DISTRIBUTION_PROP, &distribution);
+        buffer.add_type(&distribution, dcat::DISTRIBUTION);
+        buffer.add_lang_text(&distribution, dct::TITLE, title, "fr");
+        buffer.add_link(&distribution, dcat::ACCESS_URL, &url);
+        buffer.add_link(&distribution, dcat::DOWNLOAD_URL, &url);
+        let media_type = NamedNode::new_unchecked(format!("{MEDIA_TYPES}{media_type}"));
+        buffer.add_link(&distribution, dcat::MEDIA_TYPE, &media_type);
+        let file_type = NamedNode::new_unchecked(format!("{FILE_TYPES}{file_type}"));
+        buffer.add_link(&distribution, dct::FORMAT, &file_type);
+        for licence in licences {
+            buffer.add_link(&distribution, dct::LICENSE, licence);
+        }
+    }
 }
 
 /// A source as a DCAT dataset: its description from the graph, the EU frequency in place of

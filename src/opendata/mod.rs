@@ -30,9 +30,13 @@ pub const VOID_PATH: &str = ".well-known/void";
 pub const CATALOGUE_PATH: &str = "catalogue";
 /// Path under which the dumps are served, under the base.
 pub const DUMPS_PATH: &str = "donnees/";
+/// Path of the JSON-LD context, under the base.
+pub const CONTEXT_PATH: &str = "contexte.jsonld";
+/// Path of the exports of a search, under the base; the format's extension follows.
+pub const EXPORT_PATH: &str = "api/search/export";
 
 /// Graphs named by one fixed path under `graphe/`.
-const FIXED_GRAPHS: [&str; 7] = [
+const FIXED_GRAPHS: [&str; 8] = [
     "ontologie",
     "vocabulaires",
     "territoires",
@@ -40,9 +44,10 @@ const FIXED_GRAPHS: [&str; 7] = [
     "liens",
     "contributions",
     "historique",
+    "communautes",
 ];
-/// Graphs named by a kind and a source under `graphe/`.
-const SOURCE_GRAPH_KINDS: [&str; 2] = ["source/", "quarantaine/"];
+/// Graphs named by a kind and a source (or a partner) under `graphe/`.
+const SOURCE_GRAPH_KINDS: [&str; 3] = ["source/", "quarantaine/", "partenaire/"];
 
 /// What can go wrong while writing or reading the open-data files.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +123,7 @@ mod tests {
             "graphe/liens",
             "graphe/contributions",
             "graphe/historique",
+            "graphe/communautes",
             "graphe/source/france-services",
             "graphe/quarantaine/france-services",
         ] {

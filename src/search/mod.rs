@@ -66,6 +66,7 @@ mod snippet;
 mod suggest;
 mod tally;
 mod typo;
+mod walk;
 
 pub use self::document::SearchDocument;
 pub use self::error::SearchError;
@@ -80,3 +81,4 @@ pub use self::query::{DEFAULT_LIMIT, MAX_LIMIT, MAX_WORDS, SearchRequest};
 pub use self::response::{Hit, SearchResponse};
 pub use self::schema::INDEX_FORMAT;
 pub use self::suggest::Suggestion;
+pub use self::walk::{DEFAULT_WALK_PAGE, SearchWalk};

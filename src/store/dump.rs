@@ -13,15 +13,12 @@ use super::{GraphFormat, Store, StoreError};
 impl Store {
     /// Number of quads in one graph.
     pub fn graph_len(&self, graph: NamedNodeRef<'_>) -> Result<usize, StoreError> {
-        let mut count = 0;
-        for quad in self
-            .db
-            .quads_for_pattern(None, None, None, Some(graph.into()))
-        {
-            quad?;
-            count += 1;
-        }
-        Ok(count)
+        let rows = self.select(
+            include_str!("../../queries/graph-size.rq"),
+            &[("graph", graph.into_owned().into())],
+        )?;
+        let quads = rows.iter().next().and_then(|row| row.integer("quads"));
+        Ok(quads.map_or(0, |quads| usize::try_from(quads).unwrap_or(0)))
     }
 
     /// Whether `graph` holds at least one quad.

@@ -89,6 +89,24 @@ pub enum StoreError {
         /// The parser's message, with the position of the fault.
         message: String,
     },
+    /// A query called a SERVICE the endpoint refuses to call (another host).
+    #[error("{message}")]
+    ServiceRefused {
+        /// Which service, and what to do instead.
+        message: String,
+    },
+    /// A SERVICE answered inside the process failed on its input (the search service).
+    #[error("{message}")]
+    Service {
+        /// The service's message.
+        message: String,
+    },
+    /// A SPARQL update failed while it ran (a graph to create exists, one to drop does not...).
+    #[error("the update failed: {message}")]
+    Update {
+        /// The evaluator's message.
+        message: String,
+    },
     /// An internal query returned a form its caller did not expect.
     #[error("an internal query returned an unexpected form")]
     UnexpectedQueryForm,
@@ -116,6 +134,9 @@ impl StoreError {
                 | Self::TooManyResults { .. }
                 | Self::OutputTooLarge { .. }
                 | Self::Parse { .. }
+                | Self::Update { .. }
+                | Self::Service { .. }
+                | Self::ServiceRefused { .. }
         )
     }
 }

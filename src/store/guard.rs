@@ -27,6 +27,11 @@ pub fn check_string_growth(query: &Query, limit: u64) -> Result<(), u64> {
         | Query::Describe { pattern, .. }
         | Query::Ask { pattern, .. } => pattern,
     };
+    check_pattern_string_growth(pattern, limit)
+}
+
+/// [`check_string_growth`] for one graph pattern (the `WHERE` of an update).
+pub fn check_pattern_string_growth(pattern: &GraphPattern, limit: u64) -> Result<(), u64> {
     let mut bounds = Bounds {
         variables: HashMap::new(),
         limit,
@@ -237,6 +242,11 @@ pub fn check_scan_products(query: &Query) -> Result<(), String> {
         | Query::Describe { pattern, .. }
         | Query::Ask { pattern, .. } => pattern,
     };
+    find_scan_product(pattern)
+}
+
+/// [`check_scan_products`] for one graph pattern (the `WHERE` of an update).
+pub fn check_pattern_scan_products(pattern: &GraphPattern) -> Result<(), String> {
     find_scan_product(pattern)
 }
 

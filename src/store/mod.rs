@@ -9,6 +9,7 @@ mod error;
 mod guard;
 mod query;
 mod shacl;
+mod update;
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -26,6 +27,7 @@ pub use self::query::{
     Solutions,
 };
 pub use self::shacl::StoreGraph;
+pub use self::update::{GraphRevision, ParsedUpdate, WriteTarget};
 
 /// The platform's RDF dataset: one named graph per concern (territories, vocabularies, ontology,
 /// each source), all public. Private data never enters this store.
@@ -313,6 +315,39 @@ impl Store {
         limits: &QueryLimits,
     ) -> Result<Vec<u8>, StoreError> {
         query::evaluate_to_bytes(&self.db, &self.extensions, parsed, format, limits)
+    }
+
+    /// Parses a SPARQL update with the platform's prefixes, within the limits of queries.
+    pub fn parse_update(
+        &self,
+        text: &str,
+        base_iri: &str,
+        limits: &QueryLimits,
+    ) -> Result<ParsedUpdate, StoreError> {
+        update::parse_within(text, base_iri, limits)
+    }
+
+    /// Each of `graphs` before and after `update`, evaluated on a transaction that is never
+    /// committed: the store is unchanged. The caller checks the result, then writes it with
+    /// [`Store::apply_change`].
+    pub fn preview_update(
+        &self,
+        update: &ParsedUpdate,
+        graphs: &[NamedNode],
+        limits: &QueryLimits,
+    ) -> Result<Vec<GraphRevision>, StoreError> {
+        update::preview(&self.db, &self.extensions, update, graphs, limits)
+    }
+
+    /// The triples of an RDF document (Turtle, N-Triples or JSON-LD) sent to be written, checked
+    /// for size and nesting before it is parsed.
+    pub fn parse_document(
+        data: &[u8],
+        format: GraphFormat,
+        base_iri: &str,
+        limits: &QueryLimits,
+    ) -> Result<Vec<Triple>, StoreError> {
+        update::parse_document(data, format, base_iri, limits)
     }
 
     /// Runs one of the platform's own SELECT queries and returns its rows.

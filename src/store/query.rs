@@ -292,9 +292,10 @@ impl oxigraph::sparql::ServiceHandler for ServiceAdapter {
         pattern: &GraphPattern,
         _base_iri: Option<&oxiri::Iri<String>>,
     ) -> Result<QuerySolutionIter<'static>, ServiceError> {
-        self.0
-            .evaluate(pattern)
-            .map_err(|error| ServiceError(error.to_string()))
+        self.0.evaluate(pattern).map_err(|error| ServiceError {
+            message: error.to_string(),
+            refused: false,
+        })
     }
 }
 
@@ -310,17 +311,26 @@ impl oxigraph::sparql::DefaultServiceHandler for RefuseRemoteServices {
         _pattern: &GraphPattern,
         _base_iri: Option<&oxiri::Iri<String>>,
     ) -> Result<QuerySolutionIter<'static>, ServiceError> {
-        Err(ServiceError(format!(
-            "SERVICE <{}> is not available: this endpoint does not call other hosts",
-            service_name.as_str()
-        )))
+        Err(ServiceError {
+            message: format!(
+                "SERVICE <{}> is refused: this endpoint calls no other host and no other \
+                 endpoint; query that endpoint yourself, or use SERVICE \
+                 <https://w3id.org/ancrage/search>",
+                service_name.as_str()
+            ),
+            refused: true,
+        })
     }
 }
 
 /// Why a SERVICE call failed.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ServiceError(String);
+#[error("{message}")]
+pub struct ServiceError {
+    message: String,
+    /// Whether the service was refused (another host) rather than failed on its input.
+    refused: bool,
+}
 
 /// Parses a query after checking its size and nesting, so that no input can exhaust the
 /// recursive parser, then bounds the strings it can build.
@@ -569,6 +579,14 @@ fn evaluation_error(error: QueryEvaluationError, limits: &QueryLimits) -> StoreE
     match error {
         QueryEvaluationError::Cancelled => StoreError::Timeout {
             limit: limits.timeout,
+        },
+        QueryEvaluationError::Service(inner) => match inner.downcast_ref::<ServiceError>() {
+            Some(service) if service.refused => StoreError::ServiceRefused {
+                message: service.message.clone(),
+            },
+            _ => StoreError::Service {
+                message: inner.to_string(),
+            },
         },
         other => StoreError::from(other),
     }

@@ -337,6 +337,15 @@ struct AccountPage {
     viewer: ViewerView,
     role: &'static str,
     proposals: Vec<ProposalLine>,
+    follows: Vec<FollowLine>,
+}
+
+/// Something the account follows, with its feed and latest changes.
+#[derive(Serialize)]
+struct FollowLine {
+    target: LinkView,
+    feed: String,
+    changes: Vec<super::feed::ChangeView>,
 }
 
 #[derive(Serialize)]
@@ -372,12 +381,14 @@ pub async fn account_show(
                 decision_comment: draft.decision.and_then(|decision| decision.comment),
             })
             .collect();
+        let follows = follow_lines(&state, &account.key, &mut labeler)?;
         let page = AccountPage {
             lang: "fr",
             title: "Mon compte",
             viewer: viewer.view(),
             role: account.role.label_fr(),
             proposals,
+            follows,
         };
         let html = templates::render(&state.templates, "account/show.html", &page)?;
         Ok(viewer.page(StatusCode::OK, html))
@@ -400,6 +411,33 @@ pub fn proposal_link(labeler: &mut Labeler<'_>, draft: &crate::contribution::Dra
         link.label = name;
     }
     link
+}
+
+/// What the account follows, each with its feed and latest changes.
+fn follow_lines(
+    state: &AppState,
+    account_key: &str,
+    labeler: &mut Labeler<'_>,
+) -> Result<Vec<FollowLine>, AppError> {
+    const CHANGES_PER_FOLLOW: usize = 3;
+    let platform = &state.platform;
+    let mut lines = Vec::new();
+    for (target, _) in platform.follows.of_account(account_key)? {
+        let Some(scope) = super::feed::scope_of(&platform.store, &target)? else {
+            continue;
+        };
+        lines.push(FollowLine {
+            target: labeler.link(target.as_str()),
+            feed: super::feed::feed_href(&target, &platform.config.minter),
+            changes: super::feed::change_views(
+                &platform.store,
+                &scope,
+                CHANGES_PER_FOLLOW,
+                labeler,
+            )?,
+        });
+    }
+    Ok(lines)
 }
 
 fn limit_login(state: &AppState, client: std::net::IpAddr) -> Result<(), ShownError> {

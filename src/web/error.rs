@@ -35,6 +35,22 @@ pub enum AppError {
     /// The operation is not allowed here.
     #[error("{0}")]
     Forbidden(String),
+    /// The request needs an API token (`Authorization: Bearer …`), and carries none that works.
+    #[error("{message}")]
+    Unauthorized {
+        /// How to authenticate.
+        message: String,
+        /// Whether a token was sent (and refused).
+        token_given: bool,
+    },
+    /// The data sent breaks the rules of the shapes; the report says which.
+    #[error("{message}")]
+    Unprocessable {
+        /// What happened, and that nothing was written.
+        message: String,
+        /// The validation report, as JSON.
+        report: serde_json::Value,
+    },
     /// The method is not supported on this resource.
     #[error("the method {0} is not allowed here: use GET or HEAD")]
     MethodNotAllowed(String),
@@ -88,12 +104,15 @@ impl AppError {
             Self::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Store(StoreError::Timeout { .. }) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(StoreError::NotRepresentable { .. }) => StatusCode::NOT_ACCEPTABLE,
             Self::Store(StoreError::OutOfMemory) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(StoreError::ServiceRefused { .. }) => StatusCode::FORBIDDEN,
             Self::Store(error) if error.is_client_error() => StatusCode::BAD_REQUEST,
             Self::Store(_) | Self::Template(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -126,12 +145,16 @@ impl IntoResponse for ShownError {
         } else {
             self.error.to_string()
         };
-        let mut response = match self.format {
-            ErrorFormat::Text => (status, message).into_response(),
-            ErrorFormat::Json => {
+        let mut response = match (&self.error, self.format) {
+            (AppError::Unprocessable { report, .. }, ErrorFormat::Text | ErrorFormat::Json) => {
+                let body = serde_json::json!({ "error": message, "report": report });
+                (status, axum::Json(body)).into_response()
+            }
+            (_, ErrorFormat::Text) => (status, message).into_response(),
+            (_, ErrorFormat::Json) => {
                 (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
             }
-            ErrorFormat::Html => (
+            (_, ErrorFormat::Html) => (
                 status,
                 axum::response::Html(super::templates::render_error(status, &message)),
             )
@@ -146,6 +169,17 @@ impl IntoResponse for ShownError {
                 .headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
         }
+        if let AppError::Unauthorized { token_given, .. } = &self.error {
+            let challenge = if *token_given {
+                "Bearer realm=\"ancrage\", error=\"invalid_token\""
+            } else {
+                "Bearer realm=\"ancrage\""
+            };
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(challenge),
+            );
+        }
         if let AppError::TooManyRequests(wait) = &self.error {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
@@ -153,5 +187,23 @@ impl IntoResponse for ShownError {
             );
         }
         response
+    }
+}
+
+impl From<crate::community::CommunityError> for AppError {
+    fn from(error: crate::community::CommunityError) -> Self {
+        use crate::community::CommunityError;
+        match error {
+            CommunityError::Store(error) => Self::Store(error),
+            CommunityError::NotOwner | CommunityError::NotMember => {
+                Self::Forbidden(error.to_string())
+            }
+            CommunityError::UnknownCommunity(iri) | CommunityError::UnknownCollection(iri) => {
+                Self::NotFound(iri)
+            }
+            CommunityError::Invalid { .. } | CommunityError::LastOwner => {
+                Self::BadRequest(error.to_string())
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 mod account;
 mod charts;
+mod community;
 pub mod conneg;
 mod contours;
 mod contribute;
@@ -9,7 +10,10 @@ mod dashboard;
 pub mod edge;
 pub mod error;
 mod examples;
+mod export;
+mod feed;
 mod figures;
+mod follow;
 mod history_view;
 mod lookup;
 mod map;
@@ -18,6 +22,7 @@ mod ontology;
 mod opendata;
 mod pages;
 pub mod params;
+mod partner;
 pub mod rate_limit;
 mod resource;
 mod routes;

@@ -1,5 +1,6 @@
 //! Open-data endpoints: the dumps under `/donnees/`, the VoID description, the DCAT catalogue,
-//! the sitemaps and `robots.txt`, the JSON-LD context, and read-only Graph Store access.
+//! the sitemaps and `robots.txt`, the JSON-LD context, and Graph Store reads (partners' writes
+//! are in `partner`).
 
 use std::io::Write;
 use std::sync::Arc;
@@ -32,8 +33,8 @@ const RDF_FORMATS: [(&str, GraphFormat); 4] = [
 /// Size of the chunks of a streamed body.
 const CHUNK_BYTES: usize = 64 * 1024;
 const ROBOTS: &str = "User-agent: *\nDisallow: /admin/\nDisallow: /store\nDisallow: /sparql?\n";
-const STORE_READ_ONLY: &str = "the Graph Store is read only: use GET /store?graph=IRI or GET \
-    /store?default; graphs change through harvests";
+const STORE_METHODS: &str = "the Graph Store answers GET (anyone), and PUT, POST and DELETE \
+    (partners, with their API token) on /store?graph=IRI";
 
 /// `GET /donnees/{path}`: a dump file, with its hash as `ETag`, answering conditional requests.
 pub async fn dump_download(
@@ -197,10 +198,10 @@ pub async fn store_read(
     Ok(response)
 }
 
-/// `PUT`, `POST`, `DELETE` and `PATCH` on `/store`: refused until accounts exist.
+/// Any other method on `/store` (`PATCH`...): refused.
 pub async fn store_write(method: Method) -> AppError {
-    tracing::debug!(%method, "graph store write refused");
-    AppError::Forbidden(STORE_READ_ONLY.to_owned())
+    tracing::debug!(%method, "graph store method refused");
+    AppError::Forbidden(STORE_METHODS.to_owned())
 }
 
 /// What a Graph Store request names.

@@ -21,7 +21,7 @@ const PAGE_SIZE: usize = 50;
 
 /// What every page carries.
 #[derive(Serialize)]
-struct PageMeta {
+pub(super) struct PageMeta {
     lang: &'static str,
     title: String,
     iri: String,
@@ -30,6 +30,8 @@ struct PageMeta {
     types: Vec<LinkView>,
     /// The datasets the resource's statements belong to (its source, or the whole graph).
     datasets: Vec<LinkView>,
+    /// The follow button and the Atom feed of initiatives, territories, themes, communities.
+    follow: Option<super::follow::FollowView>,
 }
 
 #[derive(Serialize)]
@@ -86,9 +88,17 @@ pub fn render_resource(
             .map(|class| labeler.link(class.as_str()))
             .collect(),
         datasets: datasets_of(&mut labeler, iri, quads, &platform.config.minter),
+        follow: None,
     };
-    let is = |class: NamedNodeRef<'_>| types.iter().any(|known| known.as_ref() == class);
+    let mut meta = meta;
     let store = &platform.store;
+    if let Some(scope) = super::feed::scope_of(store, iri)? {
+        meta.follow = Some(super::follow::follow_view(state, &scope, viewer)?);
+    }
+    let is = |class: NamedNodeRef<'_>| types.iter().any(|known| known.as_ref() == class);
+    if is(anc::COMMUNITY) {
+        return super::community::render_community(state, &mut labeler, iri, meta, viewer);
+    }
 
     if is(anc::INITIATIVE) {
         let mut page = initiative_page(store, &mut labeler, iri, quads, meta)?;

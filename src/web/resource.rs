@@ -16,6 +16,9 @@ use super::{AppState, Lang, pages};
 use crate::iri::iri_path_from_request;
 use crate::store::{GraphFormat, Store};
 
+/// What ends the path of a resource's Atom feed.
+const FEED_SUFFIX: &str = "/flux.atom";
+
 /// Document formats, with their media type and extension; HTML first, as browsers want it.
 const FORMATS: [(&str, &str); 5] = [
     ("text/html", "html"),
@@ -34,6 +37,12 @@ pub async fn resource_show(
 ) -> Result<Response, ShownError> {
     if method != Method::GET && method != Method::HEAD {
         return Err(AppError::MethodNotAllowed(method.to_string()).into());
+    }
+    if let Some(resource_path) = uri.path().strip_suffix(FEED_SUFFIX) {
+        let iri_path = iri_path_from_request(resource_path).ok_or_else(|| {
+            AppError::BadRequest("the path is not valid UTF-8 once percent-decoded".into())
+        })?;
+        return super::feed::feed_show(state, iri_path).await;
     }
     let (path, extension) = split_extension(uri.path());
     let iri_path = iri_path_from_request(path).ok_or_else(|| {

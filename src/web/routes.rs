@@ -15,8 +15,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use super::{
-    AppState, account, contours, contribute, figures, lookup, map, moderation, pages, resource,
-    search, sources, sparql, validate,
+    AppState, account, contours, contribute, export, figures, lookup, map, moderation, pages,
+    resource, search, sources, sparql, validate,
 };
 
 /// Largest request body accepted (a query or a form).
@@ -35,6 +35,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/ressource", get(resource::resource_by_iri))
         .route("/recherche", get(search::search_page))
         .route("/api/search", get(search::search_api))
+        .route("/api/search/export.csv", get(export::export_csv))
+        .route("/api/search/export.geojson", get(export::export_geojson))
+        .route("/api/search/export.jsonld", get(export::export_jsonld))
         .route("/api/suggest", get(search::suggest_api))
         .route("/api/openapi.json", get(search::openapi_show))
         .route("/carte", get(map::map_page))
@@ -61,6 +64,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/moderation/{key}/refuser", post(moderation::draft_refuse))
         .route("/moderation/{key}/clore", post(moderation::report_close))
         .route("/moderation/revision/{key}/annuler", post(moderation::revision_revert))
+        .route("/communautes", get(super::community::communities_show))
+        .route("/communautes/nouvelle", get(super::community::community_new).post(super::community::community_create))
+        .route("/communaute/{slug}/membres", post(super::community::members_submit))
+        .route("/communaute/{slug}/selections", post(super::community::collections_submit))
+        .route("/communaute/{slug}/selections/elements", post(super::community::items_submit))
+        .route("/suivre", post(super::follow::follow_submit))
         .route("/api/territoires", get(lookup::territories_lookup))
         .route("/api/acteurs", get(lookup::actors_lookup))
         .route("/donnees/tableaux", get(figures::figures_show))
@@ -72,7 +81,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/sitemap-{part}", get(super::opendata::sitemap_part_show))
         .route("/robots.txt", get(super::opendata::robots_show))
         .route("/contexte.jsonld", get(super::opendata::context_show))
-        .route("/store", get(super::opendata::store_read).fallback(super::opendata::store_write))
+        .route(
+            "/store",
+            get(super::opendata::store_read)
+                .put(super::partner::store_replace)
+                .post(super::partner::store_merge)
+                .delete(super::partner::store_delete)
+                .fallback(super::opendata::store_write),
+        )
         .nest_service("/static", tower::ServiceBuilder::new().layer(cache_static).service(static_files))
         .fallback(resource::resource_show)
         .with_state(state)

@@ -307,6 +307,14 @@ pub(super) struct SearchPage {
     active: Vec<ActiveFilter>,
     next: Option<String>,
     hidden: Vec<(String, String)>,
+    exports: Vec<ExportLink>,
+}
+
+/// A link to the export of the whole search in one format.
+#[derive(Serialize)]
+struct ExportLink {
+    label: &'static str,
+    href: String,
 }
 
 #[derive(Serialize)]
@@ -457,8 +465,25 @@ pub(super) fn page_view(
             .as_ref()
             .map(|cursor| with_only(path, params, "cursor", cursor)),
         hidden: params_without(params, &["q", "cursor"]),
+        exports: export_links(params),
     };
     Ok(page)
+}
+
+/// Links to the exports of every result of the search (not only this page).
+fn export_links(params: &FormParams) -> Vec<ExportLink> {
+    let pairs = params_without(params, &["cursor", "limit", "facets"]);
+    [
+        ("CSV", "csv"),
+        ("GeoJSON", "geojson"),
+        ("JSON-LD", "jsonld"),
+    ]
+    .into_iter()
+    .map(|(label, extension)| ExportLink {
+        label,
+        href: query_string(&format!("/api/search/export.{extension}"), &pairs),
+    })
+    .collect()
 }
 
 fn matched_label(field: &str) -> &'static str {

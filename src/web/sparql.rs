@@ -1,4 +1,5 @@
-//! The SPARQL 1.1 Protocol endpoint (queries only; updates are refused) and its query editor.
+//! The SPARQL 1.1 Protocol endpoint and its query editor. Queries are open to all; updates are
+//! partners' writes, handed to `partner`.
 
 use std::sync::Arc;
 
@@ -40,7 +41,12 @@ pub async fn sparql_get(
     let params = FormParams::parse(raw_query.as_deref().unwrap_or_default())
         .map_err(|error| AppError::BadRequest(error.to_string()))?;
     if params.has("update") {
-        return Err(updates_refused().into());
+        return Err(AppError::BadRequest(
+            "a SPARQL update is sent with POST (application/sparql-update, or the update form \
+             field), never in a GET request"
+                .into(),
+        )
+        .into());
     }
     let query = params.single("query").map_err(several_queries)?;
     let Some(query) = query else {
@@ -85,7 +91,15 @@ pub async fn sparql_post(
                 .map_err(|error| AppError::BadRequest(error.to_string()))?
                 .with_pairs_of(url_params);
             if params.has("update") {
-                return Err(updates_refused().into());
+                if params.has("query") {
+                    return Err(AppError::BadRequest(
+                        "the form holds both a query and an update: send one of them".into(),
+                    )
+                    .into());
+                }
+                let update = params.single("update").map_err(several_updates)?;
+                let update = update.unwrap_or_default().to_owned();
+                return super::partner::update_run(&state, &headers, &update, &params).await;
             }
             let query = params.single("query").map_err(several_queries)?.ok_or_else(|| {
                 AppError::BadRequest("give the SPARQL query in the `query` form field".into())
@@ -98,10 +112,15 @@ pub async fn sparql_post(
             })?;
             answer_query(&state, query, &url_params, &headers, false).await
         }
-        "application/sparql-update" => Err(updates_refused().into()),
+        "application/sparql-update" => {
+            let update = std::str::from_utf8(&body).map_err(|_| {
+                AppError::BadRequest("the update body is not valid UTF-8: send it encoded as UTF-8".into())
+            })?;
+            super::partner::update_run(&state, &headers, update, &url_params).await
+        }
         other => Err(AppError::UnsupportedMediaType(format!(
-            "a SPARQL query is sent as application/x-www-form-urlencoded or application/sparql-query, \
-             not {:?}",
+            "a SPARQL query is sent as application/x-www-form-urlencoded or application/sparql-query \
+             (an update as application/sparql-update), not {:?}",
             if other.is_empty() { "no Content-Type" } else { other }
         ))
         .into()),
@@ -238,11 +257,12 @@ fn content_type_with_charset(media_type: &str) -> &'static str {
     }
 }
 
-fn updates_refused() -> AppError {
-    AppError::Forbidden(
-        "this endpoint is read-only: SPARQL updates need a partner account with an API token"
-            .into(),
-    )
+fn several_updates(count: usize) -> ShownError {
+    AppError::BadRequest(format!(
+        "the request holds {count} updates: send exactly one `update` (one update may hold \
+         several operations separated by `;`)"
+    ))
+    .into()
 }
 
 fn several_queries(count: usize) -> ShownError {

@@ -6,49 +6,21 @@
 //! Chromium is required: without it the test fails (CI installs Debian's `chromium`).
 
 use std::collections::{BTreeSet, HashMap};
-use std::ffi::OsStr;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
+use headless_chrome::Tab;
 use headless_chrome::browser::tab::RequestPausedDecision;
 use headless_chrome::browser::transport::{SessionId, Transport};
 use headless_chrome::protocol::cdp::Fetch::events::RequestPausedEvent;
 use headless_chrome::protocol::cdp::Fetch::{FailRequest, RequestPattern};
 use headless_chrome::protocol::cdp::Network::ErrorReason;
 use headless_chrome::protocol::cdp::Page::CaptureScreenshotFormatOption;
-use headless_chrome::{Browser, LaunchOptions, Tab};
 
-/// Where Debian installs Chromium; `CHROMIUM` overrides it.
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// Flags that keep a headless Chromium quiet and local, as root in a container.
-const CHROMIUM_FLAGS: [&str; 6] = [
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--lang=fr-FR",
-];
-/// How long a page may take to reach a state the test waits for.
-const PAGE_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::chrome::{PAGE_TIMEOUT, Server, evaluate, launch_browser, wait_for};
+
 /// The France services list the server harvests at bootstrap.
 const LIST: &str = "sources/france-services/liste-fs-20240801.csv";
-
-/// An `ancrage serve` process, stopped when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// Writes a screenshot of the tab if the test panics while the guard lives.
 struct ScreenshotOnFailure {
@@ -84,10 +56,13 @@ struct ListedSite {
 
 #[test]
 fn maps_work_in_a_browser_on_real_data() {
-    let chromium = chromium_path();
     let work = tempfile::tempdir().unwrap();
-    let server = start_server(&work.path().join("data"));
-    let browser = launch_browser(&chromium, &work.path().join("profil"));
+    let server = Server::start(
+        &work.path().join("data"),
+        &work.path().join("serveur.log"),
+        "/api/search?limit=0",
+    );
+    let browser = launch_browser(&work.path().join("profil"), 1280);
     let tab = browser.new_tab().unwrap();
     tab.set_default_timeout(PAGE_TIMEOUT);
     tab.set_extra_http_headers(HashMap::from([("Accept-Language", "fr-FR,fr")]))
@@ -130,49 +105,6 @@ fn maps_work_in_a_browser_on_real_data() {
         .collect();
     assert!(foreign.is_empty(), "requests to other hosts: {foreign:?}");
     write_timings(&timings);
-}
-
-/// Time to first markers against a server started by `ancrage bench map --serve ADDR`, measured
-/// only when `ANCRAGE_BENCH_URL` names that server (see the Map section of BENCHMARKS.md).
-#[test]
-fn first_markers_on_a_benchmark_server() {
-    let Ok(base) = std::env::var("ANCRAGE_BENCH_URL") else {
-        return;
-    };
-    let work = tempfile::tempdir().unwrap();
-    let browser = launch_browser(&chromium_path(), &work.path().join("profil"));
-    let tab = browser.new_tab().unwrap();
-    tab.set_default_timeout(PAGE_TIMEOUT);
-    let mut lines = Vec::new();
-    for page in ["/carte", "/carte#9/44.88/-0.57"] {
-        let mut runs = Vec::new();
-        for _ in 0..6 {
-            tab.navigate_to("about:blank")
-                .unwrap()
-                .wait_until_navigated()
-                .unwrap();
-            tab.navigate_to(&format!("{base}{page}")).unwrap();
-            wait_for(
-                &tab,
-                "window.ancrageCarte && window.ancrageCarte.loads >= 1",
-            );
-            runs.push(
-                evaluate(&tab, "window.ancrageCarte.firstMarkersMs")
-                    .as_f64()
-                    .unwrap(),
-            );
-        }
-        let cold = runs[0];
-        let mut warm = runs[1..].to_vec();
-        warm.sort_by(f64::total_cmp);
-        let median = warm[warm.len() / 2];
-        lines.push(format!(
-            "{page}\tcold {cold:.0} ms\twarm median {median:.0} ms"
-        ));
-    }
-    eprintln!("time to first markers on {base}:\n{}", lines.join("\n"));
-    let path = artefacts_dir().join("browser-first-markers-bench.txt");
-    std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
 /// The search map at its first view: server clusters summing to the list's sites in view, and
@@ -385,32 +317,6 @@ fn sparql_results_are_drawn(tab: &Tab, server: &Server, list: &[ListedSite]) {
     assert_eq!(drawn.as_str().unwrap(), (1 + in_gironde).to_string());
 }
 
-fn chromium_path() -> PathBuf {
-    let path = std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from(CHROMIUM), PathBuf::from);
-    assert!(
-        path.is_file(),
-        "the browser tests need Chromium at {} (install Debian's `chromium`, as .ci/run does, \
-         or set CHROMIUM to its path)",
-        path.display()
-    );
-    path
-}
-
-fn launch_browser(chromium: &Path, profile: &Path) -> Browser {
-    let args: Vec<&OsStr> = CHROMIUM_FLAGS.iter().map(OsStr::new).collect();
-    let options = LaunchOptions::default_builder()
-        .path(Some(chromium.to_path_buf()))
-        .sandbox(false)
-        .headless(true)
-        .window_size(Some((1280, 900)))
-        .user_data_dir(Some(profile.to_path_buf()))
-        .idle_browser_timeout(Duration::from_secs(600))
-        .args(args)
-        .build()
-        .unwrap();
-    Browser::new(options).expect("Chromium starts")
-}
-
 /// Records the URL of every request of the tab; those to other hosts are refused.
 fn record_requests(tab: &Tab, address: &str) -> Arc<Mutex<Vec<String>>> {
     let requests = Arc::new(Mutex::new(Vec::new()));
@@ -439,27 +345,6 @@ fn record_requests(tab: &Tab, address: &str) -> Arc<Mutex<Vec<String>>> {
     ))
     .unwrap();
     requests
-}
-
-/// The value of a JavaScript expression, through JSON.
-fn evaluate(tab: &Tab, expression: &str) -> serde_json::Value {
-    let wrapped = format!("JSON.stringify({expression})");
-    let result = tab.evaluate(&wrapped, false).unwrap();
-    match result.value {
-        Some(serde_json::Value::String(text)) => serde_json::from_str(&text).unwrap(),
-        _ => serde_json::Value::Null,
-    }
-}
-
-fn wait_for(tab: &Tab, condition: &str) {
-    let started = Instant::now();
-    while started.elapsed() < PAGE_TIMEOUT {
-        if evaluate(tab, &format!("!!({condition})")) == serde_json::Value::Bool(true) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("the page never reached: {condition}");
 }
 
 /// `[min_lat, min_lon, max_lat, max_lon]` of the search map.
@@ -528,38 +413,6 @@ fn france_services_list() -> Vec<ListedSite> {
             longitude: row["longitude"].parse().unwrap(),
         })
         .collect()
-}
-
-fn start_server(data_dir: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_ancrage"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .env_remove("ANCRAGE_TUILES")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        address: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(900) {
-        if ureq::get(&format!("{}/api/search?limit=0", server.address))
-            .call()
-            .is_ok()
-        {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    panic!("the server did not start");
 }
 
 /// `$ANCRAGE_TEST_ARTEFACTS`, else `test-artefacts` in cargo's target directory.

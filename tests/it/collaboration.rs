@@ -21,13 +21,13 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 
 use crate::common::{Answer, BASE, reference_platform, send_to};
 
-const PASSWORD: &str = "une phrase de passe";
+pub(crate) const PASSWORD: &str = "une phrase de passe";
 
 /// A platform of its own (reference data, one actor, no source), so that what these tests
 /// publish never changes what the other tests count.
-struct CollabSite {
-    platform: Arc<Platform>,
-    router: axum::Router,
+pub(crate) struct CollabSite {
+    pub(crate) platform: Arc<Platform>,
+    pub(crate) router: axum::Router,
     mails: Arc<Mutex<Vec<OutgoingMail>>>,
 }
 
@@ -39,7 +39,7 @@ impl Mailer for RecordingMailer {
     }
 }
 
-fn collab_site() -> &'static CollabSite {
+pub(crate) fn collab_site() -> &'static CollabSite {
     static SITE: OnceLock<CollabSite> = OnceLock::new();
     SITE.get_or_init(|| {
         let platform = Arc::new(reference_platform("collaboration"));
@@ -61,14 +61,14 @@ fn collab_site() -> &'static CollabSite {
 }
 
 /// A browser: one client address, one session cookie.
-struct Client {
+pub(crate) struct Client {
     router: &'static axum::Router,
     address: SocketAddr,
     cookie: Option<String>,
 }
 
 impl Client {
-    fn new(last_byte: u8) -> Self {
+    pub(crate) fn new(last_byte: u8) -> Self {
         Self::on(&collab_site().router, last_byte)
     }
 
@@ -80,7 +80,7 @@ impl Client {
         }
     }
 
-    async fn send(&mut self, mut request: Request<Body>) -> Answer {
+    pub(crate) async fn send(&mut self, mut request: Request<Body>) -> Answer {
         request.extensions_mut().insert(ConnectInfo(self.address));
         if let Some(cookie) = &self.cookie {
             request.headers_mut().insert(
@@ -98,12 +98,12 @@ impl Client {
         answer
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(crate) async fn get(&mut self, path: &str) -> Answer {
         self.send(Request::get(path).body(Body::empty()).unwrap())
             .await
     }
 
-    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let body = fields
             .iter()
             .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
@@ -117,7 +117,12 @@ impl Client {
     }
 
     /// Loads a page and sends its form with the page's CSRF token added.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn submit(
+        &mut self,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Answer {
         let shown = self.get(page).await;
         assert_eq!(shown.status, StatusCode::OK, "{page}: {}", shown.text());
         let token = csrf_of(&shown.text());
@@ -126,7 +131,7 @@ impl Client {
         self.post(action, &all).await
     }
 
-    async fn sign_up(&mut self, email: &str, name: &str) {
+    pub(crate) async fn sign_up(&mut self, email: &str, name: &str) {
         let fields = [("email", email), ("nom", name), ("mot_de_passe", PASSWORD)];
         let answer = self
             .submit("/compte/inscription", "/compte/inscription", &fields)
@@ -146,7 +151,7 @@ fn encode(text: &str) -> String {
     utf8_percent_encode(text, NON_ALPHANUMERIC).to_string()
 }
 
-fn csrf_of(html: &str) -> String {
+pub(crate) fn csrf_of(html: &str) -> String {
     let start = html
         .find("name=\"_csrf\" value=\"")
         .unwrap_or_else(|| panic!("a CSRF field in {html}"))
@@ -178,7 +183,7 @@ fn pending_drafts_about(initiative: &str) -> Vec<ancrage::contribution::Draft> {
         .collect()
 }
 
-async fn sparql(query: &str) -> String {
+pub(crate) async fn sparql(query: &str) -> String {
     let request = Request::post("/sparql")
         .header("content-type", "application/sparql-query")
         .header("accept", "application/sparql-results+json")

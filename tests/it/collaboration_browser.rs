@@ -8,28 +8,15 @@
 //!
 //! Chromium is required: without it the test fails (CI installs Debian's `chromium`).
 
-use std::ffi::OsStr;
 use std::io::Write;
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use headless_chrome::{Browser, LaunchOptions, Tab};
+use headless_chrome::Tab;
 
-/// Where Debian installs Chromium; `CHROMIUM` overrides it.
-const CHROMIUM: &str = "/usr/bin/chromium";
-/// Flags for a quiet, local headless Chromium run as root.
-const FLAGS: [&str; 6] = [
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--lang=fr-FR",
-];
-/// How long a page may take to reach the state a step waits for.
-const STEP_TIMEOUT: Duration = Duration::from_secs(60);
+use crate::chrome::{PAGE_TIMEOUT, Server, evaluate, launch_browser, wait_for};
+
 const MODERATOR: &str = "moderation@exemple.test";
 const PASSWORD: &str = "une phrase de passe solide";
 
@@ -44,38 +31,15 @@ const COMMENT: &str = "<script>window.__xss = 1</script> vu en mairie";
 const DISPLAY_NAME: &str = "<img src=x onerror=\"window.__xss = 1\">";
 const REPORT: &str = "<script>window.__xss = 1</script> le téléphone a changé";
 
-/// An `ancrage serve` process, stopped when dropped.
-struct Server {
-    child: Child,
-    address: String,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if std::thread::panicking() {
-            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(40).collect();
-            eprintln!("last lines of the server's log:");
-            for line in tail.into_iter().rev() {
-                eprintln!("  {line}");
-            }
-        }
-    }
-}
-
 #[test]
 fn contributing_in_a_browser_publishes_edits_reverts_and_runs_no_contributed_script() {
-    let chromium = chromium_path();
     let work = tempfile::tempdir().unwrap();
     let data = work.path().join("data");
     create_moderator(&data);
-    let server = start_server(&data, work.path());
-    let browser = launch(&chromium, &work.path().join("profil"));
+    let server = Server::start(&data, &work.path().join("serveur.log"), "/compte/connexion");
+    let browser = launch_browser(&work.path().join("profil"), 1024);
     let tab = browser.new_tab().unwrap();
-    tab.set_default_timeout(STEP_TIMEOUT);
+    tab.set_default_timeout(PAGE_TIMEOUT);
     let url = |path: &str| format!("{}{path}", server.address);
 
     // Sign up, with markup as the public name.
@@ -159,6 +123,20 @@ fn contributing_in_a_browser_publishes_edits_reverts_and_runs_no_contributed_scr
     assert!(text_of(&tab, ".description").contains("solidaire"));
     assert!(text_of(&tab, "#historique ~ .history").contains(DISPLAY_NAME));
     assert_no_script_ran(&tab, "the initiative's page");
+    for territory in ["/territoire/commune/01053", "/territoire/departement/01"] {
+        let feed = territory_feed(&url(&format!("{territory}/flux.atom")));
+        let entry = feed
+            .entries()
+            .iter()
+            .find(|entry| {
+                entry
+                    .links()
+                    .iter()
+                    .any(|link| link.href().ends_with(&initiative_path))
+            })
+            .unwrap_or_else(|| panic!("the published initiative is in the feed of {territory}"));
+        assert_eq!(entry.title().as_str(), NAME);
+    }
     open(&tab, &url("/recherche?q=atelier%20velo"));
     assert!(text_of(&tab, "main").contains("Atelier"));
     assert_no_script_ran(&tab, "the search results");
@@ -310,60 +288,8 @@ fn assert_no_script_ran(tab: &Tab, page: &str) {
     assert_eq!(state, "undefined", "a contributed script ran on {page}");
 }
 
-fn wait_for(tab: &Tab, condition: &str) {
-    let started = Instant::now();
-    loop {
-        let value = tab
-            .evaluate(&format!("Boolean({condition})"), false)
-            .ok()
-            .and_then(|result| result.value);
-        if value == Some(serde_json::Value::Bool(true)) {
-            return;
-        }
-        assert!(
-            started.elapsed() < STEP_TIMEOUT,
-            "timed out waiting for {condition} on {}",
-            tab.get_url()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn evaluate(tab: &Tab, expression: &str) -> serde_json::Value {
-    tab.evaluate(expression, false)
-        .unwrap_or_else(|error| panic!("{expression}: {error}"))
-        .value
-        .unwrap_or(serde_json::Value::Null)
-}
-
 fn json(text: &str) -> String {
     serde_json::to_string(text).unwrap()
-}
-
-fn chromium_path() -> PathBuf {
-    let path = std::env::var_os("CHROMIUM").map_or_else(|| PathBuf::from(CHROMIUM), PathBuf::from);
-    assert!(
-        path.exists(),
-        "Chromium is needed for the browser tests and is not at {}: install Debian's chromium \
-         package, or set CHROMIUM to its path",
-        path.display()
-    );
-    path
-}
-
-fn launch(chromium: &Path, profile: &Path) -> Browser {
-    let args: Vec<&OsStr> = FLAGS.iter().map(OsStr::new).collect();
-    let options = LaunchOptions::default_builder()
-        .path(Some(chromium.to_path_buf()))
-        .sandbox(false)
-        .headless(true)
-        .window_size(Some((1024, 900)))
-        .user_data_dir(Some(profile.to_path_buf()))
-        .idle_browser_timeout(Duration::from_secs(600))
-        .args(args)
-        .build()
-        .unwrap();
-    Browser::new(options).expect("Chromium starts")
 }
 
 /// `ancrage admin create-user`, with the password on standard input, before the server runs.
@@ -393,35 +319,19 @@ fn create_moderator(data: &Path) {
     );
 }
 
-fn start_server(data: &Path, work: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let log = work.join("serveur.log");
-    let child = Command::new(env!("CARGO_BIN_EXE_ancrage"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        address: format!("http://127.0.0.1:{port}"),
-        log,
-    };
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(900) {
-        if ureq::get(&format!("{}/compte/connexion", server.address))
-            .call()
-            .is_ok()
-        {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    panic!("the server did not start");
+/// The Atom feed at `url`, parsed.
+fn territory_feed(url: &str) -> atom_syndication::Feed {
+    let mut response = ureq::get(url).call().unwrap();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/atom+xml"),
+        "{content_type}"
+    );
+    let xml = response.body_mut().read_to_string().unwrap();
+    xml.parse().unwrap()
 }

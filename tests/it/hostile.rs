@@ -2,58 +2,9 @@
 //! and the server still answers the next request.
 
 use std::io::Read;
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A server process, stopped when dropped.
-struct Server {
-    child: Child,
-    address: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_server(data_dir: &Path) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_ancrage"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--data"])
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server {
-        child,
-        address: format!("http://127.0.0.1:{port}"),
-    };
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(600) {
-        if ureq::get(&format!("{}/sparql?query=ASK%7B%7D", server.address))
-            .call()
-            .is_ok()
-        {
-            return server;
-        }
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    panic!("the server did not start");
-}
+use crate::chrome::Server;
 
 /// Status and body of a request; error statuses are answers too.
 fn read_answer(response: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, String) {
@@ -95,7 +46,11 @@ fn assert_alive(server: &Server) {
 #[test]
 fn hostile_requests_get_errors_and_the_server_survives() {
     let work = tempfile::tempdir().unwrap();
-    let server = start_server(&work.path().join("data"));
+    let server = Server::start(
+        &work.path().join("data"),
+        &work.path().join("serveur.log"),
+        "/sparql?query=ASK%7B%7D",
+    );
     let json = "application/sparql-results+json";
 
     // Nesting that would overflow the recursive parser's stack.

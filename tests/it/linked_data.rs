@@ -286,17 +286,24 @@ async fn two_queries_in_one_request_are_a_bad_request() {
 }
 
 #[tokio::test]
-async fn updates_are_forbidden_on_the_read_only_endpoint() {
+async fn updates_need_a_partner_token_and_a_post() {
+    // Without `Authorization: Bearer …`, 401; an update in a GET request is malformed, 400.
     let requests = [
-        post_sparql("application/x-www-form-urlencoded", "update=CLEAR+ALL"),
-        post_sparql("application/sparql-update", "CLEAR ALL"),
-        Request::get("/sparql?update=CLEAR%20ALL")
-            .body(Body::empty())
-            .unwrap(),
+        (
+            post_sparql("application/x-www-form-urlencoded", "update=CLEAR+ALL"),
+            401,
+        ),
+        (post_sparql("application/sparql-update", "CLEAR ALL"), 401),
+        (
+            Request::get("/sparql?update=CLEAR%20ALL")
+                .body(Body::empty())
+                .unwrap(),
+            400,
+        ),
     ];
-    for request in requests {
+    for (request, status) in requests {
         let answer = send(request).await;
-        assert_eq!(answer.status, 403);
+        assert_eq!(answer.status, status);
         assert!(!answer.body.is_empty(), "the refusal says why");
     }
     // `CLEAR ALL` would have emptied every graph.

@@ -2,14 +2,18 @@
 
 mod atomicity;
 mod browser;
+mod chrome;
 mod collaboration;
 mod collaboration_browser;
 mod common;
+mod community;
+mod export;
 mod harvest;
 mod hostile;
 mod linked_data;
 mod map;
 mod open_data;
+mod privacy;
 mod search;
 mod search_site;
 mod shacl_w3c;

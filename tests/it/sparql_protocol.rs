@@ -25,10 +25,10 @@ use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use crate::common::{Answer, BASE, send_to};
 
 /// Why the suite's successful updates cannot succeed here.
-const READ_ONLY: &str = "the endpoint is read-only until partner accounts exist: updates are \
-                         refused with 403, so the queries checking their effect are not run";
+const READ_ONLY: &str = "updates are partners' writes: sent without an API token they are \
+                         refused with 401, so the queries checking their effect are not run";
 
-/// Tests written for a read-write endpoint: their updates are expected to get 403 instead.
+/// Tests written for an endpoint open to anonymous updates: theirs are expected to get 401.
 const NOT_APPLICABLE: &[(&str, &str)] = &[
     ("update_dataset_default_graph", READ_ONLY),
     ("update_dataset_default_graphs", READ_ONLY),
@@ -96,8 +96,9 @@ const UT_GRAPH: NamedNodeRef<'_> =
 /// Status codes are given as classes, `hts:StatusCode2xx` and the like.
 const STATUS_CLASS_PREFIX: &str = "http://www.w3.org/2011/http-statusCodes#StatusCode";
 
-/// Every test of the suite, in manifest order. The suite's successful updates assume a read-write
-/// endpoint; ours is read-only, so those tests are run expecting 403 (see `NOT_APPLICABLE`).
+/// Every test of the suite, in manifest order. The suite's successful updates assume anyone may
+/// write; ours needs a partner's token, so those tests are run expecting 401 (see
+/// `NOT_APPLICABLE`).
 #[tokio::test]
 async fn w3c_sparql_protocol_suite() {
     let suite = suite_dir();
@@ -128,7 +129,7 @@ async fn w3c_sparql_protocol_suite() {
     let passed = tests.len() - failures.len();
     println!("SPARQL protocol: {passed}/{} as expected", tests.len());
     println!(
-        "({} update tests expect 403 from this read-only endpoint)",
+        "({} update tests expect 401: updates need a partner's API token)",
         NOT_APPLICABLE.len()
     );
     for (name, reason) in &failures {
@@ -264,18 +265,18 @@ async fn run_test(
     Ok(())
 }
 
-/// Sends the test's update, which a read-only endpoint must refuse with 403; the requests after
-/// it only look for the update's effect, so they are not sent.
+/// Sends the test's update, which the endpoint must refuse with 401 for want of a token; the
+/// requests after it only look for the update's effect, so they are not sent.
 async fn run_refused_update(router: &axum::Router, test: &ProtocolTest) -> Result<(), String> {
     let Some(update) = test.requests.first().filter(|request| request.is_update()) else {
         return Err("the test does not start with an update".into());
     };
     let answer = send_to(router, update.to_http()).await;
-    if answer.status == 403 {
+    if answer.status == 401 {
         return Ok(());
     }
     Err(format!(
-        "status {} instead of 403: {}",
+        "status {} instead of 401: {}",
         answer.status,
         answer.text()
     ))
