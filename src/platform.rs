@@ -13,6 +13,7 @@ use crate::ingest::{
     ConceptIndex, Gazetteer, HarvestContext, HarvestOutcome, IngestError, SourceDescriptor,
     harvest_source,
 };
+use crate::iri::GraphKind;
 use crate::opendata::{DumpDirectory, DumpManifest, DumpScope, OpenDataError};
 use crate::search::SearchIndex;
 use crate::shapes::{ShapeValidator, ShapesLoadError};
@@ -99,9 +100,12 @@ impl Platform {
     ) -> Self {
         let search = Arc::new(search);
         let service = crate::search_sparql::SearchService::new(Arc::clone(&search));
+        let store = store
+            .with_service(Arc::new(service))
+            .with_federation(&config.federation);
         Self {
             config,
-            store: store.with_service(Arc::new(service)),
+            store,
             territories: OnceLock::new(),
             gazetteer: OnceLock::new(),
             validator: OnceLock::new(),
@@ -165,8 +169,40 @@ impl Platform {
         Ok(Some((report, harvests)))
     }
 
-    /// Harvests sources one after the other; a source that fails does not stop the others.
+    /// Harvests sources one after the other (a source that fails does not stop the others),
+    /// then writes the dumps again.
     pub fn harvest(
+        &self,
+        descriptors: &[SourceDescriptor],
+    ) -> Result<Vec<SourceHarvest>, PlatformError> {
+        let results = self.harvest_into_graph(descriptors)?;
+        if let Err(error) = self.refresh_dumps_after(&results) {
+            tracing::warn!(%error, "dumps not refreshed: the previous ones are still served");
+        }
+        Ok(results)
+    }
+
+    /// Writes again the dumps of the graphs that harvests change: the harvested sources' graphs
+    /// and quarantines, the harvest runs and the links; the other files are kept.
+    pub fn refresh_dumps_after(
+        &self,
+        harvests: &[SourceHarvest],
+    ) -> Result<DumpManifest, OpenDataError> {
+        let minter = &self.config.minter;
+        let mut changed = vec![
+            minter.graph(&GraphKind::Harvests),
+            minter.graph(&GraphKind::Links),
+        ];
+        for harvest in harvests {
+            changed.push(minter.graph(&GraphKind::Source(harvest.source_id.clone())));
+            changed.push(minter.graph(&GraphKind::Quarantine(harvest.source_id.clone())));
+        }
+        self.refresh_dumps(DumpScope::Graphs(&changed))
+    }
+
+    /// Harvests sources one after the other into the graph and the search index, and links
+    /// duplicates across sources; the dumps are left as they were.
+    pub fn harvest_into_graph(
         &self,
         descriptors: &[SourceDescriptor],
     ) -> Result<Vec<SourceHarvest>, PlatformError> {
@@ -224,14 +260,11 @@ impl Platform {
             candidates = links.candidates,
             "duplicates across sources linked"
         );
-        if let Err(error) = self.refresh_dumps(DumpScope::KeepReferenceData) {
-            tracing::warn!(%error, "dumps not refreshed: the previous ones are still served");
-        }
         Ok(results)
     }
 
     /// Writes the dumps of the public graphs again into `{data}/dumps/`.
-    pub fn refresh_dumps(&self, scope: DumpScope) -> Result<DumpManifest, OpenDataError> {
+    pub fn refresh_dumps(&self, scope: DumpScope<'_>) -> Result<DumpManifest, OpenDataError> {
         let started = std::time::Instant::now();
         let manifest = DumpDirectory::new(&self.config.data_dir).refresh(
             &self.store,

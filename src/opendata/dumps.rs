@@ -36,11 +36,14 @@ static WRITING: Mutex<()> = Mutex::new(());
 
 /// Which files a refresh writes again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DumpScope {
+pub enum DumpScope<'a> {
     /// Every file.
     Everything,
-    /// Every file but those of unchanged reference graphs (after a harvest).
+    /// Every file but those of unchanged reference graphs.
     KeepReferenceData,
+    /// The files of these graphs (those a harvest or a write just changed), and of any graph
+    /// whose previous file no longer holds as many quads as the graph; the others are kept.
+    Graphs(&'a [NamedNode]),
 }
 
 /// What the dumps directory holds.
@@ -131,7 +134,7 @@ impl DumpDirectory {
         &self,
         store: &Store,
         minter: &IriMinter,
-        scope: DumpScope,
+        scope: DumpScope<'_>,
     ) -> Result<DumpManifest, OpenDataError> {
         let _one_writer = WRITING
             .lock()
@@ -140,11 +143,9 @@ impl DumpDirectory {
 
         let mut graphs = Vec::new();
         for graph in public_graphs(store, minter)? {
-            let kept = match (&previous, scope) {
-                (Some(previous), DumpScope::KeepReferenceData) => {
-                    self.reusable(store, minter, previous, &graph)?
-                }
-                _ => None,
+            let kept = match &previous {
+                Some(previous) => self.reusable(store, minter, previous, &graph, scope)?,
+                None => None,
             };
             let file = match kept {
                 Some(file) => file,
@@ -172,18 +173,28 @@ impl DumpDirectory {
         Ok(manifest)
     }
 
-    /// The previous file of a reference graph, when it still matches the graph.
+    /// The previous file of a graph, when the scope keeps it and it still holds as many quads
+    /// as the graph.
     fn reusable(
         &self,
         store: &Store,
         minter: &IriMinter,
         previous: &DumpManifest,
         graph: &NamedNode,
+        scope: DumpScope<'_>,
     ) -> Result<Option<DumpFile>, OpenDataError> {
         let is_reference = minter
             .relative(graph.as_str())
             .is_some_and(|path| REFERENCE_GRAPHS.contains(&path));
-        let Some(file) = previous.graph_file(graph.as_str()).filter(|_| is_reference) else {
+        let kept_by_scope = match scope {
+            DumpScope::Everything => false,
+            DumpScope::KeepReferenceData => is_reference,
+            DumpScope::Graphs(changed) => !changed.contains(graph),
+        };
+        let Some(file) = previous
+            .graph_file(graph.as_str())
+            .filter(|_| kept_by_scope)
+        else {
             return Ok(None);
         };
         let unchanged =

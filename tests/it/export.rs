@@ -301,7 +301,10 @@ async fn the_catalogue_offers_the_csv_and_geojson_of_every_initiative() {
         for media_type in objects(&distribution, "dcat#mediaType") {
             let media_type = media_type.rsplit("media-types/").next().unwrap().to_owned();
             let url = objects(&distribution, "dcat#downloadURL").pop().unwrap();
-            assert_eq!(objects(&distribution, "dcat#accessURL"), [url.clone()]);
+            assert_eq!(
+                objects(&distribution, "dcat#accessURL"),
+                std::slice::from_ref(&url)
+            );
             let Some(path) = url
                 .strip_prefix(BASE)
                 .filter(|path| path.starts_with("api/"))
