@@ -49,6 +49,17 @@ pub struct MapArgs {
     pub tuiles_attribution: Option<String>,
 }
 
+/// Options of the SPARQL endpoint of `serve`.
+#[derive(Debug, clap::Args)]
+pub struct SparqlArgs {
+    /// A remote SPARQL endpoint that public queries may call with SERVICE, e.g.
+    /// https://query.wikidata.org/sparql; repeat the option for several (default: the
+    /// endpoints listed in the environment variable ANCRAGE_SERVICES, separated by spaces or
+    /// commas, else none: every SERVICE to another host is refused).
+    #[arg(long = "service-allow", value_name = "URL")]
+    pub service_allow: Vec<String>,
+}
+
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -60,6 +71,9 @@ pub enum Command {
         /// Map options.
         #[command(flatten)]
         map: MapArgs,
+        /// SPARQL options.
+        #[command(flatten)]
+        sparql: SparqlArgs,
     },
     /// Harvest sources into the store (default: every descriptor in `sources/`).
     Harvest {
@@ -220,7 +234,9 @@ pub enum ReportFormat {
 /// Runs a parsed command line and says how the process should exit.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Serve { store, map } => serve(store, map).map(|()| ExitCode::SUCCESS),
+        Command::Serve { store, map, sparql } => {
+            serve(store, map, sparql).map(|()| ExitCode::SUCCESS)
+        }
         Command::Harvest { store, sources } => harvest(store, &sources).map(|()| ExitCode::SUCCESS),
         Command::Validate {
             store_args,
@@ -257,8 +273,24 @@ fn config_for(args: &StoreArgs) -> anyhow::Result<Config> {
     )?)
 }
 
-fn serve(args: StoreArgs, map: MapArgs) -> anyhow::Result<()> {
+fn serve(args: StoreArgs, map: MapArgs, sparql: SparqlArgs) -> anyhow::Result<()> {
     let mut config = config_for(&args)?;
+    let services = if sparql.service_allow.is_empty() {
+        let listed = std::env::var("ANCRAGE_SERVICES").unwrap_or_default();
+        listed
+            .split([' ', ',', '\n', '\t'])
+            .filter(|endpoint| !endpoint.is_empty())
+            .map(str::to_owned)
+            .collect()
+    } else {
+        sparql.service_allow
+    };
+    for endpoint in &services {
+        config = config.with_allowed_service(endpoint)?;
+    }
+    if !services.is_empty() {
+        tracing::info!(endpoints = ?services, "SERVICE calls allowed to remote endpoints");
+    }
     let from_env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     config.map_tiles = map
         .tuiles

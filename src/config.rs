@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use crate::iri::IriMinter;
-use crate::store::QueryLimits;
+use crate::store::{FederationConfig, QueryLimits};
 
 /// File of the data directory recording the base IRI its store was built with.
 const BASE_IRI_FILE: &str = "base-iri";
@@ -30,6 +30,17 @@ pub enum ConfigError {
         /// The base asked for.
         given: String,
     },
+    /// A remote SPARQL endpoint allowed for SERVICE is not an absolute http(s) URL.
+    #[error(
+        "--service-allow {endpoint}: {reason}; give the absolute http:// or https:// URL of a \
+         SPARQL endpoint, written as it will appear after SERVICE in queries"
+    )]
+    ServiceEndpoint {
+        /// The endpoint as given.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Settings of one running platform.
@@ -53,6 +64,9 @@ pub struct Config {
     /// Tile server drawn under the maps; none by default, so that no page loads anything from
     /// another host (the maps then draw the bundled boundaries).
     pub map_tiles: Option<TileServer>,
+    /// Remote SPARQL endpoints public queries may call with SERVICE; none by default, so that
+    /// no query makes the server call another host.
+    pub federation: FederationConfig,
 }
 
 /// A raster tile server for the maps.
@@ -86,6 +100,7 @@ impl Config {
             query_limits: QueryLimits::default(),
             sitemap_max_urls: SITEMAP_MAX_URLS,
             map_tiles: None,
+            federation: FederationConfig::default(),
         })
     }
 
@@ -113,6 +128,32 @@ impl Config {
             });
         }
         Ok(config)
+    }
+
+    /// Allows public queries to call the SPARQL endpoint at `endpoint` with SERVICE.
+    pub fn with_allowed_service(mut self, endpoint: &str) -> Result<Self, ConfigError> {
+        let invalid = |reason: &str| ConfigError::ServiceEndpoint {
+            endpoint: endpoint.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let iri = oxiri::Iri::parse(endpoint).map_err(|error| invalid(&error.to_string()))?;
+        if !crate::store::has_http_scheme(iri.as_str()) {
+            return Err(invalid("only http and https endpoints can be called"));
+        }
+        if !endpoint.is_ascii() || iri.fragment().is_some() {
+            return Err(invalid(
+                "write it as a URL without fragment, with non-ASCII characters percent-encoded",
+            ));
+        }
+        if !self
+            .federation
+            .endpoints
+            .iter()
+            .any(|known| known == endpoint)
+        {
+            self.federation.endpoints.push(endpoint.to_owned());
+        }
+        Ok(self)
     }
 
     /// Records the base IRI beside the store, once the store holds IRIs made with it.

@@ -35,9 +35,15 @@ pub fn set_memory_limit(bytes: u64) {
 /// Keeps a deadline registered until dropped.
 pub struct DeadlineGuard {
     id: u64,
+    deadline: Instant,
 }
 
 impl DeadlineGuard {
+    /// When the token will be cancelled.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
     /// Whether the query was cancelled because the process ran short of memory.
     pub fn hit_memory_limit(&self) -> bool {
         let state = watcher()
@@ -68,6 +74,7 @@ impl Drop for DeadlineGuard {
 pub fn cancel_after(timeout: Duration, token: CancellationToken) -> DeadlineGuard {
     static NEXT_ID: AtomicU64 = AtomicU64::new(0);
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let deadline = Instant::now() + timeout;
     let watcher = watcher();
     let mut state = watcher
         .state
@@ -75,11 +82,9 @@ pub fn cancel_after(timeout: Duration, token: CancellationToken) -> DeadlineGuar
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     state.tokens.push((id, token));
     state.release_at = None;
-    state
-        .deadlines
-        .push(Reverse((Instant::now() + timeout, id)));
+    state.deadlines.push(Reverse((deadline, id)));
     watcher.wakeup.notify_one();
-    DeadlineGuard { id }
+    DeadlineGuard { id, deadline }
 }
 
 #[derive(Default)]

@@ -89,11 +89,37 @@ pub enum StoreError {
         /// The parser's message, with the position of the fault.
         message: String,
     },
-    /// A query called a SERVICE the endpoint refuses to call (another host).
-    #[error("{message}")]
+    /// A query called a SERVICE the endpoint refuses to call: another host that the operator
+    /// did not allow.
+    #[error(
+        "SERVICE <{service}> is refused: this endpoint calls no other host, except from \
+         queries (never updates) the SPARQL endpoints its operator allows with --service-allow \
+         (or the ANCRAGE_SERVICES environment variable); query that endpoint yourself, or use \
+         SERVICE <https://w3id.org/ancrage/search>"
+    )]
     ServiceRefused {
-        /// Which service, and what to do instead.
-        message: String,
+        /// The IRI after SERVICE.
+        service: String,
+    },
+    /// An allowed remote endpoint could not be reached or gave no usable answer.
+    #[error(
+        "the SPARQL endpoint <{endpoint}> called by SERVICE failed: {reason}; retry later, or \
+         write SERVICE SILENT to go on without its rows"
+    )]
+    RemoteService {
+        /// The endpoint's IRI.
+        endpoint: String,
+        /// What went wrong (connection, HTTP status, unreadable answer).
+        reason: String,
+    },
+    /// An allowed remote endpoint answered more than one SERVICE call may bring back, or the
+    /// query made more remote calls than allowed.
+    #[error("{limit} (SERVICE <{endpoint}>): add a LIMIT inside the SERVICE group or narrow it")]
+    RemoteServiceLimit {
+        /// The endpoint's IRI.
+        endpoint: String,
+        /// Which bound was passed.
+        limit: RemoteLimit,
     },
     /// A SERVICE answered inside the process failed on its input (the search service).
     #[error("{message}")]
@@ -137,6 +163,34 @@ impl StoreError {
                 | Self::Update { .. }
                 | Self::Service { .. }
                 | Self::ServiceRefused { .. }
+                | Self::RemoteServiceLimit { .. }
         )
+    }
+}
+
+/// A bound on the SERVICE calls of one query to remote endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteLimit {
+    /// More rows than a query's answer may hold.
+    Rows(usize),
+    /// A larger answer than allowed, in bytes.
+    Bytes(usize),
+    /// More remote calls in one query than allowed.
+    Calls(usize),
+}
+
+impl std::fmt::Display for RemoteLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Rows(limit) => write!(f, "the remote endpoint answered more than {limit} rows"),
+            Self::Bytes(limit) => {
+                write!(f, "the remote endpoint answered more than {limit} bytes")
+            }
+            Self::Calls(limit) => write!(
+                f,
+                "the query calls remote endpoints more than {limit} times (a SERVICE inside \
+                 FILTER EXISTS or a repeated group calls once per row)"
+            ),
+        }
     }
 }

@@ -6,6 +6,7 @@
 mod deadline;
 mod dump;
 mod error;
+mod federation;
 mod guard;
 mod query;
 mod shacl;
@@ -21,7 +22,8 @@ use oxigraph::model::{
 };
 use oxigraph::sparql::QueryResults;
 
-pub use self::error::StoreError;
+pub use self::error::{RemoteLimit, StoreError};
+pub use self::federation::{FederationConfig, has_http_scheme};
 pub use self::query::{
     GraphFormat, LocalService, OutputFormat, ParsedQuery, QueryForm, QueryLimits, ResultsFormat,
     Solutions,
@@ -77,6 +79,16 @@ impl Store {
     pub fn with_service(mut self, service: Arc<dyn LocalService>) -> Self {
         let mut extensions = (*self.extensions).clone();
         extensions.services.push(service);
+        self.extensions = Arc::new(extensions);
+        self
+    }
+
+    /// Lets public queries call the remote SPARQL endpoints `config` allows with SERVICE. The
+    /// platform's own queries and updates never call them.
+    pub fn with_federation(mut self, config: &FederationConfig) -> Self {
+        let mut extensions = (*self.extensions).clone();
+        extensions.federation = (!config.endpoints.is_empty())
+            .then(|| Arc::new(federation::Federation::new(config.clone())));
         self.extensions = Arc::new(extensions);
         self
     }

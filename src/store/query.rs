@@ -14,6 +14,7 @@ use spargebra::algebra::GraphPattern;
 
 use super::StoreError;
 use super::deadline;
+use super::federation::{Federation, RemoteCalls};
 use crate::limits::LimitExceeded;
 
 /// The four SPARQL query forms, which decide the kinds of output a query can have.
@@ -261,10 +262,22 @@ pub trait LocalService: Send + Sync {
 #[derive(Clone, Default)]
 pub(super) struct Extensions {
     pub(super) services: Vec<Arc<dyn LocalService>>,
+    /// The remote endpoints public queries may call; `None` when the operator allows none.
+    pub(super) federation: Option<Arc<Federation>>,
 }
 
 impl Extensions {
+    /// An evaluator that refuses every SERVICE but the local ones: the platform's own queries
+    /// and updates never call another host.
     pub(super) fn evaluator(&self) -> SparqlEvaluator {
+        self.evaluator_with(RefuseRemoteServices)
+    }
+
+    /// An evaluator whose SERVICE calls to other IRIs than the local ones go to `remote`.
+    pub(super) fn evaluator_with(
+        &self,
+        remote: impl oxigraph::sparql::DefaultServiceHandler + 'static,
+    ) -> SparqlEvaluator {
         let mut evaluator = SparqlEvaluator::new();
         for (prefix, namespace) in crate::vocab::PREFIXES {
             evaluator = evaluator
@@ -278,7 +291,7 @@ impl Extensions {
             let name = oxigraph::model::NamedNode::new_unchecked(service.iri());
             evaluator = evaluator.with_service_handler(name, ServiceAdapter(Arc::clone(service)));
         }
-        evaluator.with_default_service_handler(RefuseRemoteServices)
+        evaluator.with_default_service_handler(remote)
     }
 }
 
@@ -292,14 +305,15 @@ impl oxigraph::sparql::ServiceHandler for ServiceAdapter {
         pattern: &GraphPattern,
         _base_iri: Option<&oxiri::Iri<String>>,
     ) -> Result<QuerySolutionIter<'static>, ServiceError> {
-        self.0.evaluate(pattern).map_err(|error| ServiceError {
-            message: error.to_string(),
-            refused: false,
+        self.0.evaluate(pattern).map_err(|error| {
+            ServiceError(StoreError::Service {
+                message: error.to_string(),
+            })
         })
     }
 }
 
-/// Public queries may not make the server call other hosts.
+/// Refuses every remote SERVICE call.
 struct RefuseRemoteServices;
 
 impl oxigraph::sparql::DefaultServiceHandler for RefuseRemoteServices {
@@ -311,26 +325,16 @@ impl oxigraph::sparql::DefaultServiceHandler for RefuseRemoteServices {
         _pattern: &GraphPattern,
         _base_iri: Option<&oxiri::Iri<String>>,
     ) -> Result<QuerySolutionIter<'static>, ServiceError> {
-        Err(ServiceError {
-            message: format!(
-                "SERVICE <{}> is refused: this endpoint calls no other host and no other \
-                 endpoint; query that endpoint yourself, or use SERVICE \
-                 <https://w3id.org/ancrage/search>",
-                service_name.as_str()
-            ),
-            refused: true,
-        })
+        Err(ServiceError(StoreError::ServiceRefused {
+            service: service_name.as_str().to_owned(),
+        }))
     }
 }
 
-/// Why a SERVICE call failed.
+/// Why a SERVICE call failed, carried through the evaluator back to [`evaluation_error`].
 #[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct ServiceError {
-    message: String,
-    /// Whether the service was refused (another host) rather than failed on its input.
-    refused: bool,
-}
+#[error(transparent)]
+pub(super) struct ServiceError(pub(super) StoreError);
 
 /// Parses a query after checking its size and nesting, so that no input can exhaust the
 /// recursive parser, then bounds the strings it can build.
@@ -391,9 +395,20 @@ pub(super) fn evaluate_to_bytes(
 ) -> Result<Vec<u8>, StoreError> {
     let token = CancellationToken::new();
     let deadline_guard = deadline::cancel_after(limits.timeout, token.clone());
+    let remote_calls = extensions.federation.as_ref().map(|federation| {
+        RemoteCalls::new(
+            Arc::clone(federation),
+            deadline_guard.deadline(),
+            limits,
+            token.clone(),
+        )
+    });
 
-    let mut prepared = extensions
-        .evaluator()
+    let evaluator = match &remote_calls {
+        Some(remote_calls) => extensions.evaluator_with(remote_calls.clone()),
+        None => extensions.evaluator(),
+    };
+    let mut prepared = evaluator
         .with_cancellation_token(token)
         .for_query(parsed.query.clone());
     if let Some((default_graphs, named_graphs)) = &parsed.protocol_dataset {
@@ -427,6 +442,13 @@ pub(super) fn evaluate_to_bytes(
         _ => return Err(StoreError::UnexpectedQueryForm),
     }
     .map_err(memory_error)?;
+    // A remote call cut by the deadline inside SERVICE SILENT leaves no error behind, yet the
+    // query ran out of time: its answer would be missing what the remote had not sent.
+    if remote_calls.is_some_and(|remote_calls| remote_calls.hit_deadline()) {
+        return Err(memory_error(StoreError::Timeout {
+            limit: limits.timeout,
+        }));
+    }
     let bytes = written.into_inner();
     let is_xml = matches!(
         format,
@@ -580,11 +602,9 @@ fn evaluation_error(error: QueryEvaluationError, limits: &QueryLimits) -> StoreE
         QueryEvaluationError::Cancelled => StoreError::Timeout {
             limit: limits.timeout,
         },
-        QueryEvaluationError::Service(inner) => match inner.downcast_ref::<ServiceError>() {
-            Some(service) if service.refused => StoreError::ServiceRefused {
-                message: service.message.clone(),
-            },
-            _ => StoreError::Service {
+        QueryEvaluationError::Service(inner) => match inner.downcast::<ServiceError>() {
+            Ok(service) => service.0,
+            Err(inner) => StoreError::Service {
                 message: inner.to_string(),
             },
         },

@@ -113,6 +113,7 @@ impl AppError {
             Self::Store(StoreError::NotRepresentable { .. }) => StatusCode::NOT_ACCEPTABLE,
             Self::Store(StoreError::OutOfMemory) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(StoreError::ServiceRefused { .. }) => StatusCode::FORBIDDEN,
+            Self::Store(StoreError::RemoteService { .. }) => StatusCode::BAD_GATEWAY,
             Self::Store(error) if error.is_client_error() => StatusCode::BAD_REQUEST,
             Self::Store(_) | Self::Template(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -139,7 +140,12 @@ impl IntoResponse for AppError {
 impl IntoResponse for ShownError {
     fn into_response(self) -> Response {
         let status = self.error.status();
-        let message = if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+        // A remote endpoint's failure is not ours: the user learns which endpoint failed.
+        if status == StatusCode::BAD_GATEWAY {
+            tracing::warn!(error = %self.error, "remote SPARQL endpoint failed");
+        }
+        let shown_as_is = [StatusCode::SERVICE_UNAVAILABLE, StatusCode::BAD_GATEWAY];
+        let message = if status.is_server_error() && !shown_as_is.contains(&status) {
             tracing::error!(error = %self.error, "request failed");
             "the server failed to answer; the failure has been logged".to_owned()
         } else {

@@ -8,6 +8,7 @@ mod collaboration_browser;
 mod common;
 mod community;
 mod export;
+mod federation;
 mod harvest;
 mod hostile;
 mod linked_data;

@@ -342,6 +342,33 @@ async fn hostile_queries_read_nothing_private() {
 }
 
 #[tokio::test]
+async fn queries_federated_to_this_site_read_nothing_private() {
+    let site = privacy_site();
+    let endpoint = crate::federation::serve_on_free_port(site.router.clone());
+    let local = crate::federation::LocalSite::new(&[&endpoint], std::time::Duration::from_secs(10));
+    let account = account_iri(&site.account.key);
+    let patterns = [
+        "?s <https://w3id.org/ancrage/prive#email> ?o".to_owned(),
+        "?s <https://w3id.org/ancrage/prive#passwordHash> ?o".to_owned(),
+        "?token a <https://w3id.org/ancrage/prive#ApiToken> ; ?p ?o".to_owned(),
+        format!("{account} ?p ?o"),
+        "?s ?p ?o FILTER(CONTAINS(LCASE(STR(?o)), \"zephyrine\"))".to_owned(),
+        "GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), \"urn:ancrage\"))".to_owned(),
+    ];
+    for pattern in patterns {
+        let query = format!("SELECT * WHERE {{ SERVICE <{endpoint}> {{ {pattern} }} }}");
+        let answer = local.query(&query).await;
+        assert_eq!(answer.status, StatusCode::OK, "{query}: {}", answer.text());
+        assert_nothing_private(&query, &query, &answer);
+        assert!(
+            answer.text().contains("\"bindings\":[]"),
+            "{query}: {}",
+            answer.text()
+        );
+    }
+}
+
+#[tokio::test]
 async fn service_calls_to_other_hosts_and_to_ourselves_are_refused_with_a_clear_4xx() {
     for service in [
         "http://attaquant.example/sparql",
