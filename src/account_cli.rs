@@ -137,7 +137,7 @@ fn open_accounts(args: &StoreArgs) -> anyhow::Result<Accounts> {
 }
 
 fn open_accounts_with_config(args: &StoreArgs) -> anyhow::Result<(Accounts, crate::Config)> {
-    let config = crate::Config::new(args.data.clone(), args.bind, args.base.as_deref())?;
+    let config = crate::Config::for_data_dir(args.data.clone(), args.bind, args.base.as_deref())?;
     let store = Store::open(&config.private_store_dir()).with_context(|| {
         format!(
             "cannot open the private store in {}: stop the server that uses it first",

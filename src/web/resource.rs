@@ -84,15 +84,46 @@ pub async fn resource_by_iri(
         "/ressource?iri={}",
         percent_encoding::utf8_percent_encode(iri.as_str(), percent_encoding::NON_ALPHANUMERIC)
     );
-    answer(
+    let answered = answer(
         &state,
-        iri,
+        iri.clone(),
         query.format.as_deref(),
         &headers,
         &document_path,
         query.page.unwrap_or(1),
     )
+    .await;
+    match answered {
+        Err(ShownError {
+            error: AppError::NotFound(_),
+            ..
+        }) if is_used_outside_term(&state, &iri).await? => {
+            Ok(Redirect::to(iri.as_str()).into_response())
+        }
+        answered => answered,
+    }
+}
+
+/// Whether `iri` is an outside `http(s)` term the graph uses without describing it (a property
+/// of another vocabulary, a linked page): its description lives at its own address. Terms the
+/// graph never mentions are not redirected, so the page cannot send visitors anywhere at all.
+async fn is_used_outside_term(state: &AppState, iri: &NamedNode) -> Result<bool, AppError> {
+    if !(iri.as_str().starts_with("https://") || iri.as_str().starts_with("http://")) {
+        return Ok(false);
+    }
+    let store = state.platform.store.clone();
+    let term = iri.clone();
+    tokio::task::spawn_blocking(move || {
+        store
+            .select(
+                include_str!("../../queries/term-is-used.rq"),
+                &[("term", term.into())],
+            )
+            .map(|rows| rows.iter().next().is_some())
+    })
     .await
+    .map_err(|error| AppError::Internal(error.to_string()))?
+    .map_err(AppError::from)
 }
 
 /// Parameters of [`resource_by_iri`].

@@ -484,3 +484,27 @@ fn post_sparql(content_type: &str, body: &str) -> Request<Body> {
         .body(Body::from(body.to_owned()))
         .unwrap()
 }
+
+/// An outside term the graph uses but does not describe sends its page's visitors to the
+/// term's own address; an IRI the graph never mentions stays a 404, so the page redirects
+/// nowhere else.
+#[tokio::test]
+async fn an_outside_term_the_graph_uses_redirects_to_its_own_address() {
+    let label = "http://www.w3.org/2000/01/rdf-schema#label";
+    let used = crate::common::select_column(&format!(
+        "SELECT ?used WHERE {{ ?s <{label}> ?o BIND(true AS ?used) }} LIMIT 1"
+    ));
+    assert_eq!(used.len(), 1, "the graph uses rdfs:label");
+    let described = crate::common::select_column(&format!(
+        "SELECT ?p WHERE {{ <{label}> ?p ?o }} LIMIT 1"
+    ));
+    assert!(described.is_empty(), "the graph does not describe rdfs:label");
+
+    let page = |iri: &str| format!("/ressource?iri={}", utf8_percent_encode(iri, NON_ALPHANUMERIC));
+    let answer = get(&page(label), Some("text/html")).await;
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), label);
+
+    let unknown = get(&page("https://exemple.invalid/jamais-cite"), Some("text/html")).await;
+    assert_eq!(unknown.status, 404);
+}
