@@ -8,7 +8,9 @@
 //! builds the index and serves it; headless Chromium then opens the map of France and the map
 //! of a département six times each. The page records, in `window.ancrageCarte.firstMarkersMs`,
 //! the milliseconds from navigation to its first markers drawn. The first load is cold (no
-//! cache); the median of the five others is the warm figure. Prints a Markdown table.
+//! cache); the median of the five others is the warm figure. Prints a Markdown table, after
+//! the table `ancrage bench map` prints for each index (server time and payload of the map
+//! endpoint).
 
 #[allow(dead_code)]
 #[path = "../tests/it/chrome.rs"]
@@ -48,11 +50,10 @@ fn main() {
     let tab = browser.new_tab().unwrap();
     tab.set_default_timeout(chrome::PAGE_TIMEOUT);
 
-    println!(
-        "| Initiatives | Page | Cold | Warm (median of {}) |",
+    let mut table = format!(
+        "| Initiatives | Page | Cold | Warm (median of {}) |\n|---|---|---|---|\n",
         LOADS - 1
     );
-    println!("|---|---|---|---|");
     for size in sizes {
         let (_server, base) = serve_index(size, work.path());
         for page in PAGES {
@@ -62,9 +63,12 @@ fn main() {
             let cold = runs.remove(0);
             runs.sort_by(f64::total_cmp);
             let warm = runs[runs.len() / 2];
-            println!("| {size} | `{page}` | {cold:.0} ms | {warm:.0} ms |");
+            table.push_str(&format!(
+                "| {size} | `{page}` | {cold:.0} ms | {warm:.0} ms |\n"
+            ));
         }
     }
+    println!("\nTime to first markers:\n\n{table}");
 }
 
 /// Starts `ancrage bench map` on an index of `size` initiatives and waits until it serves.
@@ -86,7 +90,7 @@ fn serve_index(size: usize, work: &std::path::Path) -> (MapServer, String) {
             &size.to_string(),
         ])
         .args(["--serve", &address])
-        .stdout(Stdio::null())
+        .stdout(Stdio::inherit())
         .stderr(log)
         .spawn()
         .unwrap();

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use crate::Config;
 use crate::account::Accounts;
 use crate::bootstrap::{self, BootstrapError, BootstrapReport};
-use crate::community::{Communities, Follows};
+use crate::community::{Communities, Follows, Invitations};
 use crate::contribution::{ContributionContext, ContributionForm, Drafts};
 use crate::history::History;
 use crate::ingest::{
@@ -73,6 +73,8 @@ pub struct Platform {
     pub drafts: Drafts,
     /// What each account follows, kept in `private`.
     pub follows: Follows,
+    /// Pending invitations to join communities, kept in `private`.
+    pub invitations: Invitations,
     contribution_form: OnceLock<Arc<ContributionForm>>,
 }
 
@@ -115,6 +117,7 @@ impl Platform {
             accounts: Accounts::new(private.clone()),
             drafts: Drafts::new(private.clone()),
             follows: Follows::new(private.clone()),
+            invitations: Invitations::new(private.clone()),
             private,
             contribution_form: OnceLock::new(),
         }

@@ -106,14 +106,36 @@ impl<'a> DocumentBuilder<'a> {
                 .serves
                 .extend(self.territory_path(&served)?.last().cloned());
         }
-        document.point = quads
+        let own_point = quads
             .iter()
             .filter(|quad| quad.predicate == geo::AS_WKT)
             .find_map(|quad| {
                 literal_value(&quad.object).and_then(|wkt| crate::rdf::parse_wkt_point(&wkt))
             });
-        document.quality = quality(&own, document.point.is_some());
+        document.quality = quality(&own, own_point.is_some());
+        // Without coordinates of its own, an initiative is drawn at the centre of its commune,
+        // so that a place known only by its commune is still on the map.
+        document.point = match (own_point, iris(anc::TERRITORY).first()) {
+            (Some(point), _) => Some(point),
+            (None, Some(territory)) => self.centre_of(territory)?,
+            (None, None) => None,
+        };
         Ok(Some(document))
+    }
+
+    /// The centre (`geo:hasCentroid`) of a territory, as `(latitude, longitude)` like the
+    /// points of initiatives.
+    fn centre_of(&self, territory: &str) -> Result<Option<(f64, f64)>, StoreError> {
+        let Some(centre) = self.first_iri(territory, geo::HAS_CENTROID)? else {
+            return Ok(None);
+        };
+        let centre = NamedNode::new_unchecked(centre);
+        Ok(self
+            .store
+            .objects(centre.as_ref(), geo::AS_WKT)?
+            .iter()
+            .find_map(literal_value)
+            .and_then(|wkt| crate::rdf::parse_wkt_point(&wkt)))
     }
 
     /// Slugs from the top of the concept's scheme down to the concept.

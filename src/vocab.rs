@@ -373,6 +373,8 @@ pub mod ancp {
         DECISION_COMMENT = "decisionComment",
         REVISION = "revision",
         FOLLOW = "Follow",
+        INVITATION = "Invitation",
+        INVITED_BY = "invitedBy",
         GRAPH_PREFIX = "graphPrefix",
         WRITES_GRAPH = "writesGraph",
     );

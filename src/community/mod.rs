@@ -5,9 +5,11 @@
 //! `org:member`, `org:organization`, `org:role`); every write is checked against
 //! `shapes/community.ttl` before it reaches the store.
 //!
-//! Who follows what is private and lives in [`Follows`], in the private store.
+//! Who follows what is private and lives in [`Follows`]; pending invitations to join tie an
+//! e-mail address to a community and live in [`Invitations`]; both are in the private store.
 
 mod follow;
+mod invitation;
 
 use std::sync::Mutex;
 
@@ -15,6 +17,7 @@ use chrono::{DateTime, Utc};
 use oxigraph::model::{GraphName, NamedNode, Quad, Term};
 
 pub use self::follow::Follows;
+pub use self::invitation::{Invitation, Invitations};
 use crate::history::AgentRef;
 use crate::iri::{GraphKind, IriMinter};
 use crate::rdf::{QuadBuffer, SubjectFacts, date_time, parse_date_time};
@@ -375,7 +378,21 @@ impl Communities<'_> {
         Ok(found)
     }
 
-    /// Adds a member (or changes their role); `by` must be an owner.
+    /// The community, when `by` is one of its owners.
+    pub fn owned_by(
+        &self,
+        community: &NamedNode,
+        by: &NamedNode,
+    ) -> Result<Community, CommunityError> {
+        let current = self
+            .get(community)?
+            .ok_or_else(|| CommunityError::UnknownCommunity(community.as_str().to_owned()))?;
+        current.require_owner(by)?;
+        Ok(current)
+    }
+
+    /// Adds a member (or changes their role); `by` must be an owner. The web layer calls it only
+    /// when the member accepts an invitation from `by`, never on an owner's word alone.
     pub fn set_member(
         &self,
         community: &NamedNode,

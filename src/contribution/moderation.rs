@@ -12,12 +12,15 @@ use crate::platform::Platform;
 use crate::shapes::engine::Severity;
 
 /// Publishes a pending proposal: its difference with the initiative's current description
-/// becomes a revision by its author. Refused when the proposal no longer conforms to the
-/// shapes (the graph changed since it was sent). Returns the revision's IRI.
+/// becomes a revision by its author, whose public comment is the moderator's `comment` (none
+/// when empty). The author's note to moderators stays in the private draft. Refused when the
+/// proposal no longer conforms to the shapes (the graph changed since it was sent). Returns
+/// the revision's IRI.
 pub fn publish_draft(
     platform: &Platform,
     key: &str,
     moderator: &Account,
+    comment: Option<String>,
 ) -> Result<NamedNode, ContributionError> {
     let _one_decision = platform.drafts.hold_decisions();
     let draft = pending_draft(platform, key)?;
@@ -47,7 +50,7 @@ pub fn publish_draft(
         initiative: draft.initiative.clone(),
         diff: TripleDiff::between(&current.editable, &draft.proposal),
         author,
-        comment: draft.comment.clone(),
+        comment: comment.clone(),
         contribution: Some(ContributionFacts {
             key: draft.key.clone(),
             created: draft.created,
@@ -59,7 +62,7 @@ pub fn publish_draft(
     let decision = Decision {
         by: moderator.key.clone(),
         at: Utc::now(),
-        comment: None,
+        comment,
         revision: Some(revision.clone()),
     };
     platform

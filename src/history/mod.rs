@@ -70,7 +70,8 @@ pub struct ChangeRequest {
     pub diff: TripleDiff,
     /// Who made the change.
     pub author: AgentRef,
-    /// Why, in French, published with the revision.
+    /// Why, in French, published with the revision: for a proposal, the moderator's comment,
+    /// never the author's note to moderators.
     pub comment: Option<String>,
     /// The contribution it comes from, if any.
     pub contribution: Option<ContributionFacts>,
@@ -370,9 +371,8 @@ impl History<'_> {
         if contribution.amends {
             quads.add_link(&iri, dct::SUBJECT, &change.initiative);
         }
-        if let Some(comment) = &change.comment {
-            quads.add_lang_text(&iri, rdfs::COMMENT, comment, "fr");
-        }
+        // The contribution's `rdfs:comment` is the author's note to moderators: it stays in the
+        // private draft. The revision carries the comment published with the change.
         quads.into_quads()
     }
 

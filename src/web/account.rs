@@ -338,6 +338,17 @@ struct AccountPage {
     role: &'static str,
     proposals: Vec<ProposalLine>,
     follows: Vec<FollowLine>,
+    invitations: Vec<InvitationLine>,
+}
+
+/// A pending invitation to join a community, with the forms answering it.
+#[derive(Serialize)]
+struct InvitationLine {
+    key: String,
+    community: LinkView,
+    role: crate::community::MemberRole,
+    invited_by: String,
+    sent: String,
 }
 
 /// Something the account follows, with its feed and latest changes.
@@ -382,6 +393,7 @@ pub async fn account_show(
             })
             .collect();
         let follows = follow_lines(&state, &account.key, &mut labeler)?;
+        let invitations = invitation_lines(&state, &account.key, &mut labeler)?;
         let page = AccountPage {
             lang: "fr",
             title: "Mon compte",
@@ -389,6 +401,7 @@ pub async fn account_show(
             role: account.role.label_fr(),
             proposals,
             follows,
+            invitations,
         };
         let html = templates::render(&state.templates, "account/show.html", &page)?;
         Ok(viewer.page(StatusCode::OK, html))
@@ -440,6 +453,25 @@ fn follow_lines(
     Ok(lines)
 }
 
+/// The invitations waiting for the account's answer, the latest first.
+fn invitation_lines(
+    state: &AppState,
+    account_key: &str,
+    labeler: &mut Labeler<'_>,
+) -> Result<Vec<InvitationLine>, AppError> {
+    let invitations = state.platform.invitations.of_account(account_key)?;
+    Ok(invitations
+        .into_iter()
+        .map(|invitation| InvitationLine {
+            community: labeler.link(invitation.community.as_str()),
+            invited_by: labeler.label(invitation.invited_by.as_str()),
+            sent: french_date(&invitation.created),
+            role: invitation.role,
+            key: invitation.key,
+        })
+        .collect())
+}
+
 fn limit_login(state: &AppState, client: std::net::IpAddr) -> Result<(), ShownError> {
     state
         .limits
@@ -458,6 +490,11 @@ fn open_session(state: &AppState, account: &crate::account::Account) -> Result<S
 
 fn signup_error(error: &AccountError) -> Result<String, AppError> {
     Ok(match error {
+        // FIXME: this answer tells anyone that the address has an account, since a sign-up that
+        // works logs in at once and one with a taken address cannot look the same. Right would be
+        // to confirm addresses: every sign-up answers "a link was sent to this address", the
+        // account opens only from that link, and the owner of a taken address receives instead
+        // a message saying someone tried to sign up with it (as the password reset does).
         AccountError::EmailTaken => {
             "Un compte existe déjà pour cette adresse : connectez-vous, ou demandez un nouveau mot de passe."
                 .to_owned()

@@ -1,6 +1,7 @@
 //! Community pages: the list (`/communautes`), the creation form (`/communautes/nouvelle`), a
-//! community's page (its IRI, rendered by the resource pages), and the forms of its owners and
-//! members (members, collections, items of collections).
+//! community's page (its IRI, rendered by the resource pages), the forms of its owners and
+//! members (invitations, members, collections, items of collections), and the answer of an
+//! invited account (`/compte/invitations`).
 
 use std::sync::Arc;
 
@@ -11,6 +12,7 @@ use axum::response::Response;
 use oxigraph::model::NamedNode;
 use serde::Serialize;
 
+use super::contribute::MessagePage;
 use super::error::{AppError, ShownError};
 use super::feed::{ChangeView, change_views};
 use super::pages::PageMeta;
@@ -18,10 +20,24 @@ use super::params::FormParams;
 use super::session::{Viewer, ViewerView, form_fields, local_path, run_blocking};
 use super::view::{Labeler, LinkView, href_for};
 use super::{AppState, Lang, templates};
-use crate::community::{Communities, CommunityError, MemberRole, NewCommunity};
+use crate::account::{Account, OutgoingMail};
+use crate::community::{Communities, CommunityError, Invitation, MemberRole, NewCommunity};
 use crate::feed::FeedScope;
 use crate::history::AgentRef;
 use crate::iri::TerritoryKind;
+
+/// What an owner reads after inviting, whether an account has the address or not.
+const INVITATION_SENT_FR: &str = "Si un compte utilise cette adresse, il trouvera l'invitation \
+     sur sa page de compte ; la personne deviendra membre quand elle l'aura acceptée.";
+/// The same, in English.
+const INVITATION_SENT_EN: &str = "If an account uses this address, it will find the invitation \
+     on its account page; the person becomes a member once they accept it.";
+/// Subject of the message telling an account it is invited.
+const INVITATION_MAIL_SUBJECT: &str =
+    "Invitation à rejoindre une communauté ancrage : répondez depuis votre page de compte";
+/// Why an invitation can no longer be accepted.
+const INVITATION_VOID: &str = "cette invitation n'est plus valable : la personne qui l'a \
+     envoyée n'est plus propriétaire de la communauté ; elle a été retirée de votre page";
 
 /// Most territories a community form sends.
 const MAX_TERRITORIES: usize = 10;
@@ -117,8 +133,10 @@ pub async fn community_create(
     .await
 }
 
-/// `POST /communaute/{slug}/membres`: an owner adds a member by the e-mail address of their
-/// account (`action=ajouter`, `courriel`, `role`), or removes one (`action=retirer`, `membre`).
+/// `POST /communaute/{slug}/membres`: an owner invites an account by its e-mail address
+/// (`action=inviter`, `courriel`, `role`), or removes a member (`action=retirer`, `membre`).
+/// An invitation is answered the same whether an account has the address or not, and changes
+/// nothing public: the person becomes a member when they accept it from their account page.
 pub async fn members_submit(
     State(state): State<Arc<AppState>>,
     Path(slug): Path<String>,
@@ -131,25 +149,12 @@ pub async fn members_submit(
         let community = state.platform.config.minter.community(&slug);
         let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default().trim();
         match field("action") {
-            "ajouter" => {
+            "inviter" => {
                 let role = MemberRole::from_form(field("role")).unwrap_or(MemberRole::Member);
-                let member = state
-                    .platform
-                    .accounts
-                    .find_by_email(field("courriel"))
-                    .map_err(|error| AppError::Internal(error.to_string()))?
-                    .ok_or_else(|| {
-                        AppError::BadRequest(
-                            "aucun compte n'a cette adresse : la personne doit d'abord créer \
-                             son compte"
-                                .into(),
-                        )
-                    })?;
-                let member = AgentRef {
-                    key: member.agent_key,
-                    display_name: member.display_name,
-                };
-                with_communities(&state, |c| c.set_member(&community, &by, &member, role))??;
+                let owned = with_communities(&state, |c| c.owned_by(&community, &by))??;
+                invite_by_email(&state, &owned.iri, &by, field("courriel"), role)?;
+                let lang = Lang::from_headers(&headers);
+                return invitation_sent(&state, &viewer, &owned.iri, lang);
             }
             "retirer" => {
                 let agent = named(field("membre"))?;
@@ -158,6 +163,47 @@ pub async fn members_submit(
             _ => return Err(bad_action()),
         }
         Ok(viewer.redirect(&href_for(community.as_str(), &state.platform.config.minter)))
+    })
+    .await
+}
+
+/// `POST /compte/invitations`: the invited account accepts (`action=accepter`) or declines
+/// (`action=refuser`) the invitation named by `invitation`. Someone else's invitation is
+/// answered as an unknown one (404).
+pub async fn invitation_answer(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ShownError> {
+    let form = form_fields(&body).map_err(AppError::as_html)?;
+    run_blocking(move || {
+        let viewer = Viewer::from_headers(&state.platform, &headers)?;
+        viewer.check_csrf(&form)?;
+        let account = viewer.require_account()?.clone();
+        let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default().trim();
+        let invitations = &state.platform.invitations;
+        let invitation = invitations
+            .get_for(field("invitation"), &account.key)?
+            .ok_or_else(|| AppError::NotFound("/compte/invitations".to_owned()))?;
+
+        let accepted = match field("action") {
+            "accepter" => true,
+            "refuser" => false,
+            _ => return Err(bad_action()),
+        };
+        if accepted {
+            accept_invitation(&state, &account, &invitation)?;
+        }
+        invitations.remove(&invitation)?;
+        tracing::info!(community = %invitation.community, accepted, "invitation answered");
+
+        let minter = &state.platform.config.minter;
+        let next = if accepted {
+            href_for(invitation.community.as_str(), minter)
+        } else {
+            "/compte".to_owned()
+        };
+        Ok(viewer.redirect(&next))
     })
     .await
 }
@@ -504,6 +550,89 @@ fn member_request(
     let agent_key = viewer.require_account()?.agent_key.clone();
     let agent = state.platform.config.minter.contributor(&agent_key);
     Ok((viewer, agent))
+}
+
+/// Stores an invitation when an account has `email`, and nothing otherwise; the caller answers
+/// the same either way, so the answer tells nothing of which addresses have an account.
+fn invite_by_email(
+    state: &AppState,
+    community: &NamedNode,
+    by: &NamedNode,
+    email: &str,
+    role: MemberRole,
+) -> Result<(), AppError> {
+    if email.is_empty() {
+        return Err(AppError::BadRequest(
+            "indiquez l'adresse électronique de la personne à inviter".into(),
+        ));
+    }
+    let platform = &state.platform;
+    let found = platform
+        .accounts
+        .find_by_email(email)
+        .map_err(|error| AppError::Internal(error.to_string()))?;
+    if let Some(account) = found {
+        platform
+            .invitations
+            .invite(&account.key, community, role, by)?;
+        state.mailer.send(&OutgoingMail {
+            to: account.email,
+            subject: INVITATION_MAIL_SUBJECT.to_owned(),
+            link: Some(format!("{}compte", platform.config.minter.base())),
+        });
+    }
+    tracing::info!(community = %community, "invitation requested");
+    Ok(())
+}
+
+/// The answer to every invitation an owner sends.
+fn invitation_sent(
+    state: &AppState,
+    viewer: &Viewer,
+    community: &NamedNode,
+    lang: Lang,
+) -> Result<Response, AppError> {
+    let (title, message, back) = match lang {
+        Lang::En => ("Invitation", INVITATION_SENT_EN, "Back to the community"),
+        Lang::Fr => ("Invitation", INVITATION_SENT_FR, "Revenir à la communauté"),
+    };
+    let link = LinkView {
+        href: href_for(community.as_str(), &state.platform.config.minter),
+        label: back.to_owned(),
+        iri: community.as_str().to_owned(),
+    };
+    let page = MessagePage::new(viewer, title, message, vec![link]).in_lang(lang);
+    let html = templates::render(&state.templates, "message.html", &page)?;
+    Ok(viewer.page(StatusCode::OK, html))
+}
+
+/// Makes the account a member with the invitation's role, on the word of the owner who invited
+/// it. An invitation whose sender is no longer an owner (or whose community is gone) is dropped.
+fn accept_invitation(
+    state: &AppState,
+    account: &Account,
+    invitation: &Invitation,
+) -> Result<(), AppError> {
+    let member = AgentRef {
+        key: account.agent_key.clone(),
+        display_name: account.display_name.clone(),
+    };
+    let joined = with_communities(state, |c| {
+        c.set_member(
+            &invitation.community,
+            &invitation.invited_by,
+            &member,
+            invitation.role,
+        )
+    })?;
+    match joined {
+        Ok(_) => Ok(()),
+        Err(CommunityError::NotOwner | CommunityError::UnknownCommunity(_)) => {
+            state.platform.invitations.remove(invitation)?;
+            Err(AppError::Forbidden(INVITATION_VOID.into()))
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 fn with_communities<T>(

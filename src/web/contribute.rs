@@ -607,4 +607,10 @@ impl MessagePage {
             links,
         }
     }
+
+    /// The page marked as written in `lang`; the caller gives its texts in that language.
+    pub fn in_lang(mut self, lang: super::Lang) -> Self {
+        self.lang = lang.code();
+        self
+    }
 }

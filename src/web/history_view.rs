@@ -45,6 +45,8 @@ pub struct RevisionView {
     pub author: String,
     /// The note published with it.
     pub comment: Option<String>,
+    /// Whether it published a proposal, so that its note is the moderator's, not the author's.
+    pub moderated: bool,
     /// The revision it undid.
     pub reverts: Option<LinkView>,
     /// What changed.
@@ -93,6 +95,7 @@ impl RevisionView {
                 .clone()
                 .unwrap_or_else(|| "Anonyme".to_owned()),
             comment: record.comment.clone(),
+            moderated: record.contribution.is_some(),
             reverts: record
                 .reverts
                 .as_ref()

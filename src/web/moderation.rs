@@ -25,6 +25,9 @@ use crate::contribution::{
 use crate::history::{HistoryError, TripleDiff};
 use crate::shapes::engine::Severity;
 
+/// Longest comment of a decision, in characters (as the note of a proposal).
+const MAX_COMMENT_CHARS: usize = 2000;
+
 #[derive(Serialize)]
 struct QueuePage {
     lang: &'static str,
@@ -163,16 +166,17 @@ pub async fn draft_show(
     .await
 }
 
-/// `POST /moderation/{key}/publier`: publishes the proposal and goes to the initiative.
+/// `POST /moderation/{key}/publier`: publishes the proposal, with the moderator's comment
+/// (`commentaire`, public) on the revision, and goes to the initiative.
 pub async fn draft_publish(
     State(state): State<Arc<AppState>>,
     Path(key): Path<String>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    decide(state, headers, body, move |state, moderator, _comment| {
+    decide(state, headers, body, move |state, moderator, comment| {
         let draft = state.platform.drafts.get(&key)?;
-        publish_draft(&state.platform, &key, moderator).map_err(decision_error)?;
+        publish_draft(&state.platform, &key, moderator, comment).map_err(decision_error)?;
         let minter = &state.platform.config.minter;
         Ok(draft.map_or_else(
             || "/moderation".to_owned(),
@@ -253,6 +257,14 @@ async fn decide(
             .map(str::trim)
             .filter(|comment| !comment.is_empty())
             .map(str::to_owned);
+        if comment
+            .as_ref()
+            .is_some_and(|comment| comment.chars().count() > MAX_COMMENT_CHARS)
+        {
+            return Err(AppError::BadRequest(format!(
+                "le commentaire compte plus de {MAX_COMMENT_CHARS} caractères : raccourcissez-le"
+            )));
+        }
         let location = decision(&state, &moderator, comment)?;
         Ok(viewer.redirect(&location))
     })

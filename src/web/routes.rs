@@ -55,6 +55,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/compte/deconnexion", post(account::logout_submit))
         .route("/compte/mot-de-passe", get(account::forgot_show).post(account::forgot_submit))
         .route("/compte/reinitialisation", get(account::reset_show).post(account::reset_submit))
+        .route("/compte/invitations", post(super::community::invitation_answer))
         .route("/contribuer", get(contribute::contribution_new).post(contribute::contribution_submit))
         .route("/initiative/{source}/{id}/modifier", get(contribute::edit_new).post(contribute::edit_submit))
         .route("/initiative/{source}/{id}/signaler", post(contribute::report_submit))

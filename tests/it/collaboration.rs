@@ -380,8 +380,9 @@ async fn a_proposal_is_checked_moderated_published_edited_and_reverted() {
     let page = format!("/moderation/{}", edit.key);
     let shown = moderation.get(&page).await.text();
     assert!(shown.contains("class=\"removed\"") && shown.contains("Réparation de vélos."));
+    let moderator_comment = [("commentaire", "Horaires vérifiés auprès de l'atelier")];
     let published = moderation
-        .submit(&page, &format!("{page}/publier"), &[])
+        .submit(&page, &format!("{page}/publier"), &moderator_comment)
         .await;
     assert_eq!(
         published.status,
@@ -393,8 +394,12 @@ async fn a_proposal_is_checked_moderated_published_edited_and_reverted() {
     assert!(page_html.contains("Atelier ouvert le samedi."));
     assert_eq!(page_html.matches("class=\"revision\"").count(), 2);
     assert!(
-        page_html.contains("Nouveaux horaires"),
-        "the note is published with the revision"
+        page_html.contains("Note de la modération : Horaires vérifiés auprès de l&#39;atelier"),
+        "the moderator's comment is published with the revision: {page_html}"
+    );
+    assert!(
+        !page_html.contains("Nouveaux horaires"),
+        "the author's note to moderators stays private"
     );
 
     // A revert restores the previous description, as a revision of its own.
@@ -678,7 +683,7 @@ async fn publish_directly(name: &str, tag: &str) -> NamedNode {
         .find_by_email("mod.direct@example.org")
         .unwrap();
     let moderator = moderator.unwrap_or_else(|| self::moderator("mod.direct@example.org"));
-    ancrage::contribution::publish_draft(&site.platform, &draft.key, &moderator).unwrap();
+    ancrage::contribution::publish_draft(&site.platform, &draft.key, &moderator, None).unwrap();
     draft.initiative
 }
 
@@ -848,6 +853,165 @@ async fn private_data_never_reaches_a_public_answer() {
             .iter()
             .any(|graph| graph.as_str().starts_with("urn:"))
     );
+}
+
+#[tokio::test]
+async fn a_published_proposals_note_stays_private_and_the_moderators_comment_is_public() {
+    let site = collab_site();
+    let note = "Note privée aux modérateurs Ornithorynque";
+    let moderator_comment = "Vérifié par la modération Tamarin";
+    let name = "Ressourcerie du Revermont";
+    let mut author = Client::new(17);
+    author
+        .sign_up("auteur.note@example.org", "Noé Auteur")
+        .await;
+    let mut fields = proposal_fields(name, "01000", "Réemploi d'objets.");
+    fields.retain(|(field, _)| *field != "contribution-rdfs-comment");
+    fields.extend([("contribution-rdfs-comment", note), ("action", "envoyer")]);
+    let sent = author.submit("/contribuer", "/contribuer", &fields).await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.text());
+    let draft = pending_drafts_named(name)
+        .pop()
+        .expect("the proposal waits");
+    assert_eq!(draft.comment.as_deref(), Some(note));
+
+    // Moderators read the note in the queue and on the draft.
+    moderator("mod.note@example.org");
+    let mut moderation = Client::new(18);
+    let login = moderation.log_in("mod.note@example.org", PASSWORD).await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    assert!(moderation.get("/moderation").await.text().contains(note));
+    let page = format!("/moderation/{}", draft.key);
+    assert!(moderation.get(&page).await.text().contains(note));
+
+    // A comment longer than a note may be is refused, and nothing is published.
+    let long = "x".repeat(2001);
+    let refused = moderation
+        .submit(&page, &format!("{page}/publier"), &[("commentaire", &long)])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(pending_drafts_named(name).len(), 1);
+
+    let published = moderation
+        .submit(
+            &page,
+            &format!("{page}/publier"),
+            &[("commentaire", moderator_comment)],
+        )
+        .await;
+    assert_eq!(
+        published.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        published.text()
+    );
+    let initiative = draft.initiative.as_str();
+    let contribution = site.platform.config.minter.contribution(&draft.key);
+    let contribution = contribution.as_str();
+
+    // The revision carries the moderator's comment; the contribution carries no note.
+    let comments = sparql(&format!(
+        "SELECT ?comment WHERE {{ GRAPH <{BASE}graphe/historique> {{ ?revision anc:revisionOf \
+         <{initiative}> ; prov:used <{contribution}> ; rdfs:comment ?comment }} }}"
+    ))
+    .await;
+    assert!(comments.contains(moderator_comment), "{comments}");
+    let noted = sparql(&format!(
+        "ASK {{ GRAPH ?g {{ <{contribution}> rdfs:comment ?c }} }}"
+    ))
+    .await;
+    assert!(noted.contains("false"), "{noted}");
+
+    // The note is in no graph, under any name.
+    for query in [
+        format!(
+            "SELECT ?g ?s ?p WHERE {{ GRAPH ?g {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), \"{note}\")) }} }}"
+        ),
+        format!("SELECT ?s ?p WHERE {{ ?s ?p ?o FILTER(CONTAINS(STR(?o), \"{note}\")) }}"),
+    ] {
+        let answer = sparql(&query).await;
+        assert!(!answer.contains("Ornithorynque"), "{query}: {answer}");
+        assert!(answer.contains("\"bindings\":[]") || answer.contains("\"bindings\": []"));
+    }
+
+    // Nor in the dumps, which hold the moderator's comment.
+    site.platform.refresh_dumps(DumpScope::Everything).unwrap();
+    let dump_path = site.platform.config.data_dir.join("dumps/ancrage.nq.gz");
+    let mut dump = String::new();
+    flate2::read::MultiGzDecoder::new(std::fs::File::open(&dump_path).unwrap())
+        .read_to_string(&mut dump)
+        .unwrap();
+    assert!(
+        dump.contains(moderator_comment),
+        "the dump holds the revision's comment"
+    );
+    assert!(!dump.contains("Ornithorynque"), "the dump holds no note");
+
+    // Nor on the pages of the initiative (its history), the contribution, the revision, search.
+    let mut visitor = Client::new(19);
+    let initiative_page = visitor
+        .get(&format!("/{}", &initiative[BASE.len()..]))
+        .await
+        .text();
+    assert!(
+        initiative_page.contains(&format!("Note de la modération : {moderator_comment}")),
+        "{initiative_page}"
+    );
+    let revision = first_revision(&initiative_page);
+    let revision_page = visitor.get(&revision).await;
+    assert_eq!(revision_page.status, StatusCode::OK);
+    assert!(
+        revision_page.text().contains(moderator_comment),
+        "{}",
+        revision_page.text()
+    );
+    let pages = [
+        initiative_page,
+        revision_page.text(),
+        visitor
+            .get(&format!("/{}", &contribution[BASE.len()..]))
+            .await
+            .text(),
+        visitor.get("/api/search?q=Ornithorynque").await.text(),
+    ];
+    for page in &pages {
+        assert!(
+            !page.contains("Ornithorynque"),
+            "a page shows the note: {page}"
+        );
+    }
+    // The search page repeats the query; it must find nothing by the note.
+    let search_page = visitor.get("/recherche?q=Ornithorynque").await.text();
+    assert!(
+        !search_page.contains(name),
+        "search finds it by the note: {search_page}"
+    );
+    let search = visitor.get("/api/search?q=Ornithorynque").await.text();
+    assert!(
+        !search.contains(initiative),
+        "search does not find it by the note: {search}"
+    );
+    let by_name = visitor
+        .get("/api/search?q=Ressourcerie%20Revermont")
+        .await
+        .text();
+    assert!(
+        by_name.contains(initiative),
+        "search finds it by its name: {by_name}"
+    );
+
+    // The author reads the decision with the moderator's comment.
+    let account = author.get("/compte").await.text();
+    assert!(
+        account.contains(&format!("Publiée : {moderator_comment}")),
+        "{account}"
+    );
+}
+
+/// The path of the newest revision linked from an initiative's history.
+fn first_revision(page: &str) -> String {
+    let start = page.find("href=\"/revision/").expect("a revision link") + 6;
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
 }
 
 #[tokio::test]

@@ -141,6 +141,19 @@ fn contributing_in_a_browser_publishes_edits_reverts_and_runs_no_contributed_scr
     assert!(text_of(&tab, "main").contains("Atelier"));
     assert_no_script_ran(&tab, "the search results");
 
+    // On the map of the same search: a marker is drawn, and the list beside the map links it.
+    open(&tab, &url("/carte?q=atelier%20velo"));
+    wait_for(
+        &tab,
+        &format!("document.querySelector('#carte-panneau a[href=\"{initiative_path}\"]') !== null"),
+    );
+    wait_for(
+        &tab,
+        "window.ancrageCarte && window.ancrageCarte.loads >= 1 \
+         && document.querySelectorAll('#carte .leaflet-marker-icon').length >= 1",
+    );
+    assert_no_script_ran(&tab, "the map of the search");
+
     // An edit, from the prefilled form, then its diff in the history.
     open(&tab, &url(&format!("{initiative_path}/modifier")));
     let hours: String = serde_json::from_value(evaluate(

@@ -56,16 +56,17 @@ async fn a_community_gathers_members_and_collections_that_only_owners_manage() {
     assert!(page_path.starts_with("/communaute/"), "{page_path}");
     let community = format!("{BASE}{}", &page_path[1..]);
 
-    // A member is added by the address of their account; the address never shows.
-    let add = [
-        ("action", "ajouter"),
+    // A member is invited by the address of their account and joins by accepting.
+    let invite = [
+        ("action", "inviter"),
         ("courriel", "membre.commu@example.org"),
         ("role", "membre"),
     ];
-    let added = owner
-        .submit(&page_path, &format!("{page_path}/membres"), &add)
+    let invited = owner
+        .submit(&page_path, &format!("{page_path}/membres"), &invite)
         .await;
-    assert_eq!(added.status, StatusCode::SEE_OTHER, "{}", added.text());
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.text());
+    accept_invitation(&mut member, &page_path).await;
     let collection = [("action", "creer"), ("titre", "Ateliers de réparation")];
     let made = owner
         .submit(&page_path, &format!("{page_path}/selections"), &collection)
@@ -74,7 +75,7 @@ async fn a_community_gathers_members_and_collections_that_only_owners_manage() {
 
     // Members may not manage members or collections.
     let intrusion = [
-        ("action", "ajouter"),
+        ("action", "inviter"),
         ("courriel", "proprio.commu@example.org"),
         ("role", "proprietaire"),
     ];
@@ -91,7 +92,7 @@ async fn a_community_gathers_members_and_collections_that_only_owners_manage() {
         .sign_up("etranger.commu@example.org", "Eve Etrangère")
         .await;
     let forbidden = stranger
-        .submit(&page_path, &format!("{page_path}/membres"), &add)
+        .submit(&page_path, &format!("{page_path}/membres"), &invite)
         .await;
     assert_eq!(forbidden.status, StatusCode::FORBIDDEN);
 
@@ -180,6 +181,270 @@ async fn a_community_gathers_members_and_collections_that_only_owners_manage() {
         "the community feed lists the new initiative"
     );
     let _ = site;
+}
+
+#[tokio::test]
+async fn an_invitation_answers_the_same_for_any_address_and_publishes_nothing_until_accepted() {
+    let site = collab_site();
+    let platform = &site.platform;
+    let mut owner = Client::new(63);
+    owner
+        .sign_up("proprio.invite@example.org", "Irène Hôte")
+        .await;
+    let mut invitee = Client::new(64);
+    invitee
+        .sign_up("invitee.commu@example.org", "Ivan Invité")
+        .await;
+    let mut other = Client::new(65);
+    other
+        .sign_up("autre.invite@example.org", "Olga Autre")
+        .await;
+    let page_path = create_community(&mut owner, "Réemploi en Bresse").await;
+    let community = format!("{BASE}{}", &page_path[1..]);
+    let members_path = format!("{page_path}/membres");
+    let invitee_account = platform
+        .accounts
+        .find_by_email("invitee.commu@example.org")
+        .unwrap()
+        .unwrap();
+    let agent = platform
+        .config
+        .minter
+        .contributor(&invitee_account.agent_key);
+    let before = public_statements_of(&community, agent.as_str()).await;
+
+    // An address with an account and one without get the same answer, status and body.
+    let invite = |address: &'static str| {
+        [
+            ("action", "inviter"),
+            ("courriel", address),
+            ("role", "membre"),
+        ]
+    };
+    let known = owner
+        .submit(
+            &page_path,
+            &members_path,
+            &invite("invitee.commu@example.org"),
+        )
+        .await;
+    let unknown = owner
+        .submit(
+            &page_path,
+            &members_path,
+            &invite("personne.inconnue@example.org"),
+        )
+        .await;
+    assert_eq!(known.status, StatusCode::OK, "{}", known.text());
+    assert_eq!(unknown.status, known.status);
+    assert_eq!(unknown.header("content-type"), known.header("content-type"));
+    assert_eq!(without_csrf(&unknown.text()), without_csrf(&known.text()));
+    assert!(
+        known.text().contains(
+            "Si un compte utilise cette adresse, il trouvera l&#39;invitation sur sa page de compte"
+        ),
+        "{}",
+        known.text()
+    );
+    assert!(!known.text().contains("invitee.commu") && !known.text().contains("Ivan"));
+
+    // Nothing public changed; one invitation is kept, privately, for the known address only.
+    assert_eq!(
+        public_statements_of(&community, agent.as_str()).await,
+        before
+    );
+    assert_eq!(invitations_to(&community), 1);
+    let pending = platform
+        .invitations
+        .of_account(&invitee_account.key)
+        .unwrap();
+    assert_eq!(pending.len(), 1);
+    let key = pending[0].key.clone();
+    assert!(
+        sparql(&format!("ASK {{ GRAPH ?g {{ ?s ?p ?o FILTER(CONTAINS(STR(?s), \"{key}\") || STRSTARTS(STR(?s), \"urn:\")) }} }}"))
+            .await
+            .contains("false")
+    );
+
+    // The invitee sees it; another account cannot answer it, nor can a post without its token.
+    let account_page = invitee.get("/compte").await.text();
+    assert!(
+        account_page.contains("Réemploi en Bresse"),
+        "{account_page}"
+    );
+    assert!(account_page.contains("Irène Hôte"), "{account_page}");
+    let accept = [("invitation", key.as_str()), ("action", "accepter")];
+    let stolen = other
+        .submit("/compte", "/compte/invitations", &accept)
+        .await;
+    assert_eq!(stolen.status, StatusCode::NOT_FOUND, "{}", stolen.text());
+    let forged = invitee.post("/compte/invitations", &accept).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let unknown_key = [("invitation", "0123abcd"), ("action", "accepter")];
+    let missing = invitee
+        .submit("/compte", "/compte/invitations", &unknown_key)
+        .await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        public_statements_of(&community, agent.as_str()).await,
+        before
+    );
+
+    // Declined: the invitation is gone and nothing public changed.
+    let decline = [("invitation", key.as_str()), ("action", "refuser")];
+    let declined = invitee
+        .submit("/compte", "/compte/invitations", &decline)
+        .await;
+    assert_eq!(
+        declined.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        declined.text()
+    );
+    assert_eq!(declined.header("location"), "/compte");
+    assert!(
+        platform
+            .invitations
+            .of_account(&invitee_account.key)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        public_statements_of(&community, agent.as_str()).await,
+        before
+    );
+    assert!(
+        !invitee
+            .get("/compte")
+            .await
+            .text()
+            .contains("Réemploi en Bresse")
+    );
+
+    // Invited again and accepted: the membership appears, with the offered role.
+    let again = owner
+        .submit(
+            &page_path,
+            &members_path,
+            &invite("invitee.commu@example.org"),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    accept_invitation(&mut invitee, &page_path).await;
+    let membership = sparql(&format!(
+        "ASK {{ GRAPH <{BASE}graphe/communautes> {{ ?m a org:Membership ; org:organization <{community}> ; \
+         org:member <{agent}> ; org:role <{}> }} }}",
+        anc::MEMBER_ROLE.as_str(),
+        agent = agent.as_str()
+    ))
+    .await;
+    assert!(membership.contains("true"), "{membership}");
+    assert!(
+        platform
+            .invitations
+            .of_account(&invitee_account.key)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(owner.get(&page_path).await.text().contains("Ivan Invité"));
+
+    // Only owners invite: not a member, not another account.
+    for client in [&mut invitee, &mut other] {
+        let refused = client
+            .submit(
+                &page_path,
+                &members_path,
+                &invite("autre.invite@example.org"),
+            )
+            .await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    }
+    assert_eq!(invitations_to(&community), 0);
+
+    // The old direct adding is gone.
+    let direct = [
+        ("action", "ajouter"),
+        ("courriel", "autre.invite@example.org"),
+    ];
+    let refused = owner.submit(&page_path, &members_path, &direct).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+}
+
+/// Creates a community around the Ain and returns its page's path.
+async fn create_community(owner: &mut Client, name: &str) -> String {
+    let fields = [
+        ("nom", name),
+        ("presentation", ""),
+        ("territoire", "Ain (01)"),
+    ];
+    let created = owner
+        .submit("/communautes/nouvelle", "/communautes/nouvelle", &fields)
+        .await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.text());
+    created.header("location").to_owned()
+}
+
+/// Accepts, from the account page, the one invitation it lists, and lands on the community.
+async fn accept_invitation(client: &mut Client, page_path: &str) {
+    let page = client.get("/compte").await.text();
+    let marker = "name=\"invitation\" value=\"";
+    let start = page.find(marker).expect("an invitation") + marker.len();
+    let key = page[start..start + page[start..].find('"').unwrap()].to_owned();
+    let accept = [("invitation", key.as_str()), ("action", "accepter")];
+    let accepted = client
+        .submit("/compte", "/compte/invitations", &accept)
+        .await;
+    assert_eq!(
+        accepted.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        accepted.text()
+    );
+    assert_eq!(accepted.header("location"), page_path);
+}
+
+/// Every public statement about the community or its fragments, or naming the agent, sorted.
+async fn public_statements_of(community: &str, agent: &str) -> Vec<String> {
+    let answer = sparql(&format!(
+        "SELECT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o }} \
+         FILTER(STRSTARTS(STR(?s), \"{community}\") || ?s = <{agent}> || ?o = <{agent}>) }}"
+    ))
+    .await;
+    let value: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let mut rows: Vec<String> = value["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row.to_string())
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// How many invitations to the community the private store keeps.
+fn invitations_to(community: &str) -> usize {
+    let query = format!(
+        "SELECT ?i WHERE {{ ?i a <https://w3id.org/ancrage/prive#Invitation> ; \
+         <https://w3id.org/ancrage/prive#target> <{community}> }}"
+    );
+    collab_site()
+        .platform
+        .private
+        .select(&query, &[])
+        .unwrap()
+        .len()
+}
+
+/// An HTML page with its CSRF tokens blanked.
+fn without_csrf(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let mut parts = html.split(marker);
+    let mut out = parts.next().unwrap_or_default().to_owned();
+    for part in parts {
+        out.push_str(marker);
+        out.push_str(part.get(64..).unwrap_or(part));
+    }
+    out
 }
 
 #[tokio::test]

@@ -495,16 +495,27 @@ async fn an_outside_term_the_graph_uses_redirects_to_its_own_address() {
         "SELECT ?used WHERE {{ ?s <{label}> ?o BIND(true AS ?used) }} LIMIT 1"
     ));
     assert_eq!(used.len(), 1, "the graph uses rdfs:label");
-    let described = crate::common::select_column(&format!(
-        "SELECT ?p WHERE {{ <{label}> ?p ?o }} LIMIT 1"
-    ));
-    assert!(described.is_empty(), "the graph does not describe rdfs:label");
+    let described =
+        crate::common::select_column(&format!("SELECT ?p WHERE {{ <{label}> ?p ?o }} LIMIT 1"));
+    assert!(
+        described.is_empty(),
+        "the graph does not describe rdfs:label"
+    );
 
-    let page = |iri: &str| format!("/ressource?iri={}", utf8_percent_encode(iri, NON_ALPHANUMERIC));
+    let page = |iri: &str| {
+        format!(
+            "/ressource?iri={}",
+            utf8_percent_encode(iri, NON_ALPHANUMERIC)
+        )
+    };
     let answer = get(&page(label), Some("text/html")).await;
     assert_eq!(answer.status, 303);
     assert_eq!(answer.header("location"), label);
 
-    let unknown = get(&page("https://exemple.invalid/jamais-cite"), Some("text/html")).await;
+    let unknown = get(
+        &page("https://exemple.invalid/jamais-cite"),
+        Some("text/html"),
+    )
+    .await;
     assert_eq!(unknown.status, 404);
 }
