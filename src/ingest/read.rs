@@ -226,13 +226,40 @@ fn read_geojson(text: &str) -> Result<ReadOutcome, IngestError> {
     Ok(outcome)
 }
 
-/// A point for any geometry: the point itself, else the centroid.
+/// A point for any geometry: the point itself, else the centroid. A geometry with a position
+/// of fewer than two numbers has none (and is never handed to the conversion, which indexes
+/// the second number without checking).
 fn representative_point(geometry: &geojson::Geometry) -> Option<geo_types::Point<f64>> {
     use geo::Centroid;
+    if !has_only_full_positions(&geometry.value) {
+        return None;
+    }
     let geometry = geo_types::Geometry::<f64>::try_from(geometry.clone()).ok()?;
     match geometry {
         geo_types::Geometry::Point(point) => Some(point),
         other => other.centroid(),
+    }
+}
+
+/// Whether every position of the geometry has at least a longitude and a latitude.
+fn has_only_full_positions(value: &geojson::GeometryValue) -> bool {
+    use geojson::GeometryValue;
+    let full = |position: &geojson::Position| position.len() >= 2;
+    let all_full = |positions: &Vec<geojson::Position>| positions.iter().all(full);
+    match value {
+        GeometryValue::Point { coordinates } => full(coordinates),
+        GeometryValue::MultiPoint { coordinates } | GeometryValue::LineString { coordinates } => {
+            all_full(coordinates)
+        }
+        GeometryValue::MultiLineString { coordinates } | GeometryValue::Polygon { coordinates } => {
+            coordinates.iter().all(all_full)
+        }
+        GeometryValue::MultiPolygon { coordinates } => coordinates
+            .iter()
+            .all(|polygon| polygon.iter().all(all_full)),
+        GeometryValue::GeometryCollection { geometries } => geometries
+            .iter()
+            .all(|geometry| has_only_full_positions(&geometry.value)),
     }
 }
 

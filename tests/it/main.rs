@@ -9,6 +9,7 @@ mod common;
 mod community;
 mod export;
 mod federation;
+mod fuzz_regressions;
 mod harvest;
 mod hostile;
 mod linked_data;
