@@ -81,14 +81,7 @@ fn serve_index(size: usize, work: &std::path::Path) -> (MapServer, String) {
     let address = format!("127.0.0.1:{port}");
     let log = std::fs::File::create(work.join(format!("bench-map-{size}.log"))).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_ancrage"))
-        .args([
-            "bench",
-            "map",
-            "--repeat",
-            "1",
-            "--sizes",
-            &size.to_string(),
-        ])
+        .args(["bench", "map", "--sizes", &size.to_string()])
         .args(["--serve", &address])
         .stdout(Stdio::inherit())
         .stderr(log)

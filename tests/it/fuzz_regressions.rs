@@ -20,8 +20,12 @@ fn spec(format: DataFormat) -> DataSpec {
 }
 
 fn input(name: &str) -> Vec<u8> {
-    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz").join(name))
-        .unwrap()
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/fuzz")
+            .join(name),
+    )
+    .unwrap()
 }
 
 /// A polygon whose last-but-one position holds a single number: the GeoJSON crate's
@@ -29,8 +33,12 @@ fn input(name: &str) -> Vec<u8> {
 #[test]
 fn a_geojson_position_with_one_number_gives_a_record_without_a_point() {
     let bytes = input("read_geojson/position-with-one-number.geojson");
-    let outcome = read_records(&bytes, &spec(DataFormat::Geojson), "http://fuzz.ancrage.test/")
-        .expect("the file is valid GeoJSON");
+    let outcome = read_records(
+        &bytes,
+        &spec(DataFormat::Geojson),
+        "http://fuzz.ancrage.test/",
+    )
+    .expect("the file is valid GeoJSON");
     assert_eq!(outcome.records.len(), 1);
     let fields = format!("{:?}", outcome.records[0]);
     assert!(!fields.contains("@latitude"), "{fields}");
