@@ -375,7 +375,7 @@ fn open_index(
     let count = index.replace_all(documents).expect("build");
     let elapsed = started.elapsed();
     println!(
-        "built {count} documents in {:.1} s ({:.0} documents/s), one segment",
+        "built {count} documents in {:.1} s ({:.0} documents/s), one segment per core",
         elapsed.as_secs_f64(),
         count as f64 / elapsed.as_secs_f64()
     );
