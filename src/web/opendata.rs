@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use oxigraph::model::{NamedNode, Triple};
+use serde::Serialize;
 
 use super::AppState;
 use super::conneg::negotiate;
@@ -35,6 +36,67 @@ const CHUNK_BYTES: usize = 64 * 1024;
 const ROBOTS: &str = "User-agent: *\nDisallow: /admin/\nDisallow: /store\nDisallow: /sparql?\n";
 const STORE_METHODS: &str = "the Graph Store answers GET (anyone), and PUT, POST and DELETE \
     (partners, with their API token) on /store?graph=IRI";
+
+/// What the landing page of the open data lists about one dump file.
+#[derive(Serialize)]
+struct DumpLine {
+    /// What the file holds, as the reader sees it.
+    label: String,
+    /// `/donnees/{path}`.
+    href: String,
+    quads: usize,
+    megabytes: String,
+    sha256: String,
+}
+
+/// The landing page of the open data.
+#[derive(Serialize)]
+struct DataHomePage {
+    lang: &'static str,
+    title: &'static str,
+    generated: String,
+    whole: DumpLine,
+    graphs: Vec<DumpLine>,
+}
+
+/// `GET /donnees`: every way to take the graph away, with the dumps as they are now (size,
+/// quads, hash, date).
+pub async fn data_home(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+) -> Result<axum::response::Html<String>, super::error::ShownError> {
+    let lang = super::Lang::from_headers(&headers);
+    let platform = Arc::clone(&state.platform);
+    let manifest = blocking(move || current_manifest(&platform))
+        .await
+        .map_err(AppError::as_html)?;
+
+    let minter = &state.platform.config.minter;
+    let line = |label: String, file: &crate::opendata::DumpFile| DumpLine {
+        label,
+        href: format!("/{}{}", opendata::DUMPS_PATH, file.path),
+        quads: file.quads,
+        megabytes: format!("{:.1}", file.bytes as f64 / 1_000_000.0),
+        sha256: file.sha256.clone(),
+    };
+    let page = DataHomePage {
+        lang: lang.code(),
+        title: "Données ouvertes",
+        generated: manifest.generated.format("%d/%m/%Y %H:%M UTC").to_string(),
+        whole: line("Tout le graphe public".to_owned(), &manifest.whole),
+        graphs: manifest
+            .graphs
+            .iter()
+            .map(|graph| {
+                let name = minter.relative(&graph.graph).unwrap_or(&graph.graph);
+                line(name.to_owned(), &graph.file)
+            })
+            .collect(),
+    };
+    super::templates::render(&state.templates, "donnees.html", &page)
+        .map(axum::response::Html)
+        .map_err(|error| AppError::Internal(error.to_string()).as_html())
+}
 
 /// `GET /donnees/{path}`: a dump file, with its hash as `ETag`, answering conditional requests.
 pub async fn dump_download(

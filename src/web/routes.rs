@@ -73,6 +73,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/suivre", post(super::follow::follow_submit))
         .route("/api/territoires", get(lookup::territories_lookup))
         .route("/api/acteurs", get(lookup::actors_lookup))
+        .route("/donnees", get(super::opendata::data_home))
+        .route("/donnees/", get(super::opendata::data_home))
         .route("/donnees/tableaux", get(figures::figures_show))
         .route("/donnees/tableaux/{file}", get(figures::figure_csv))
         .route("/donnees/{*path}", get(super::opendata::dump_download))

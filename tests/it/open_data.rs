@@ -874,3 +874,45 @@ async fn fetch(router: &axum::Router, path: &str) -> Answer {
 fn encode(iri: &str) -> String {
     percent_encoding::utf8_percent_encode(iri, percent_encoding::NON_ALPHANUMERIC).to_string()
 }
+
+/// `/donnees` lists every dump file of the manifest with its size in quads and its hash, and
+/// each of its links answers.
+#[tokio::test]
+async fn the_open_data_page_lists_every_dump_and_its_links_answer() {
+    let manifest = site_manifest();
+    let answer = get("/donnees", Some("text/html")).await;
+    assert_eq!(answer.status, 200);
+    let html = answer.text();
+    for file in std::iter::once(&manifest.whole).chain(manifest.graphs.iter().map(|g| &g.file)) {
+        assert!(
+            html.contains(&format!("href=\"/donnees/{}\"", file.path)),
+            "{} is listed",
+            file.path
+        );
+        assert!(html.contains(&format!("<td>{}</td>", file.quads)));
+        assert!(html.contains(&file.sha256[..16]));
+    }
+
+    let main = html
+        .split("<main")
+        .nth(1)
+        .unwrap()
+        .split("</main>")
+        .next()
+        .unwrap();
+    let links: BTreeSet<String> = main
+        .split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|href| href.starts_with('/') && !href.starts_with("/static"))
+        .map(str::to_owned)
+        .collect();
+    assert!(links.len() > 10);
+    // Followed as a browser does.
+    let accept = "text/html,application/xhtml+xml,*/*;q=0.8";
+    for link in links {
+        let status = get(&link, Some(accept)).await.status;
+        assert_eq!(status, 200, "{link}");
+    }
+    assert_eq!(get("/donnees/", Some(accept)).await.status, 200);
+}
