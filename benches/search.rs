@@ -391,6 +391,10 @@ fn index_dir(config: &BenchConfig, temp: &Option<tempfile::TempDir>) -> PathBuf 
 }
 
 fn report(label: &str, mut latencies: Vec<Duration>, mut totals: Vec<usize>) {
+    if latencies.is_empty() {
+        println!("{label:>22}: not measured");
+        return;
+    }
     latencies.sort();
     totals.sort();
     let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
