@@ -185,8 +185,10 @@ impl Platform {
         Ok(results)
     }
 
-    /// Writes again the dumps of the graphs that harvests change: the harvested sources' graphs
-    /// and quarantines, the harvest runs and the links; the other files are kept.
+    /// Writes again the dumps of the graphs that harvests change (the harvested sources' graphs
+    /// and quarantines, the harvest runs, the links) and of those the collaborative space
+    /// changes without refreshing the dumps (contributions, history, communities), whose edits
+    /// can leave their size as it was; the other files are kept.
     pub fn refresh_dumps_after(
         &self,
         harvests: &[SourceHarvest],
@@ -195,6 +197,9 @@ impl Platform {
         let mut changed = vec![
             minter.graph(&GraphKind::Harvests),
             minter.graph(&GraphKind::Links),
+            minter.graph(&GraphKind::Contributions),
+            minter.graph(&GraphKind::History),
+            minter.graph(&GraphKind::Communities),
         ];
         for harvest in harvests {
             changed.push(minter.graph(&GraphKind::Source(harvest.source_id.clone())));
