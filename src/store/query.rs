@@ -336,13 +336,13 @@ impl oxigraph::sparql::DefaultServiceHandler for RefuseRemoteServices {
 #[error(transparent)]
 pub(super) struct ServiceError(pub(super) StoreError);
 
-/// Parses a query after checking its size and nesting, so that no input can exhaust the
-/// recursive parser, then bounds the strings it can build.
-pub(super) fn parse_within(
+/// A parser with the platform's prefixes, for `text` once its size and nesting are within the
+/// limits: no input reaches the recursive parser unchecked.
+pub(super) fn checked_parser(
     text: &str,
     base_iri: &str,
     limits: &QueryLimits,
-) -> Result<ParsedQuery, StoreError> {
+) -> Result<spargebra::SparqlParser, StoreError> {
     crate::limits::check_text(text, limits.max_query_bytes, limits.max_nesting)
         .map_err(|limit| StoreError::LimitExceeded { limit })?;
     let mut parser = spargebra::SparqlParser::new()
@@ -355,7 +355,17 @@ pub(super) fn parse_within(
             .with_prefix(*prefix, *namespace)
             .expect("valid prefix");
     }
-    let query = parser
+    Ok(parser)
+}
+
+/// Parses a query after checking its size and nesting, so that no input can exhaust the
+/// recursive parser, then bounds the strings it can build.
+pub(super) fn parse_within(
+    text: &str,
+    base_iri: &str,
+    limits: &QueryLimits,
+) -> Result<ParsedQuery, StoreError> {
+    let query = checked_parser(text, base_iri, limits)?
         .parse_query(text)
         .map_err(|error| StoreError::Syntax {
             message: error.to_string(),

@@ -99,19 +99,7 @@ pub(super) fn parse_within(
     base_iri: &str,
     limits: &QueryLimits,
 ) -> Result<ParsedUpdate, StoreError> {
-    crate::limits::check_text(text, limits.max_query_bytes, limits.max_nesting)
-        .map_err(|limit| StoreError::LimitExceeded { limit })?;
-    let mut parser = spargebra::SparqlParser::new()
-        .with_base_iri(base_iri)
-        .map_err(|error| StoreError::Syntax {
-            message: error.to_string(),
-        })?;
-    for (prefix, namespace) in crate::vocab::PREFIXES {
-        parser = parser
-            .with_prefix(*prefix, *namespace)
-            .expect("valid prefix");
-    }
-    let update = parser
+    let update = super::query::checked_parser(text, base_iri, limits)?
         .parse_update(text)
         .map_err(|error| StoreError::Syntax {
             message: error.to_string(),

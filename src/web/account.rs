@@ -141,18 +141,12 @@ pub async fn signup_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    limit_login(&state, client)?;
+    state.limits.login.check_page(client)?;
     let form = form_fields(&body).map_err(AppError::as_html)?;
     run_blocking(move || {
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
         viewer.check_csrf(&form)?;
-        let field = |name: &str| {
-            form.single(name)
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let field = |name: &str| form.text(name).to_owned();
         let created = state.platform.accounts.create(&NewAccount {
             email: &field("email"),
             display_name: &field("nom"),
@@ -184,18 +178,12 @@ pub async fn login_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    limit_login(&state, client)?;
+    state.limits.login.check_page(client)?;
     let form = form_fields(&body).map_err(AppError::as_html)?;
     run_blocking(move || {
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
         viewer.check_csrf(&form)?;
-        let field = |name: &str| {
-            form.single(name)
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let field = |name: &str| form.text(name).to_owned();
         let next = local_path(Some(&field("suite"))).unwrap_or_else(|| "/compte".to_owned());
         let found = state
             .platform
@@ -252,7 +240,7 @@ pub async fn forgot_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    limit_login(&state, client)?;
+    state.limits.login.check_page(client)?;
     let form = form_fields(&body).map_err(AppError::as_html)?;
     run_blocking(move || {
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
@@ -293,18 +281,12 @@ pub async fn reset_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    limit_login(&state, client)?;
+    state.limits.login.check_page(client)?;
     let form = form_fields(&body).map_err(AppError::as_html)?;
     run_blocking(move || {
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
         viewer.check_csrf(&form)?;
-        let field = |name: &str| {
-            form.single(name)
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let field = |name: &str| form.text(name).to_owned();
         match state
             .platform
             .accounts
@@ -470,14 +452,6 @@ fn invitation_lines(
             key: invitation.key,
         })
         .collect())
-}
-
-fn limit_login(state: &AppState, client: std::net::IpAddr) -> Result<(), ShownError> {
-    state
-        .limits
-        .login
-        .check(client)
-        .map_err(|wait| AppError::TooManyRequests(wait).as_html())
 }
 
 fn open_session(state: &AppState, account: &crate::account::Account) -> Result<String, AppError> {

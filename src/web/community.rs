@@ -147,7 +147,7 @@ pub async fn members_submit(
     run_blocking(move || {
         let (viewer, by) = member_request(&state, &headers, &form)?;
         let community = state.platform.config.minter.community(&slug);
-        let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default().trim();
+        let field = |name: &str| form.text(name).trim();
         match field("action") {
             "inviter" => {
                 let role = MemberRole::from_form(field("role")).unwrap_or(MemberRole::Member);
@@ -180,7 +180,7 @@ pub async fn invitation_answer(
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
         viewer.check_csrf(&form)?;
         let account = viewer.require_account()?.clone();
-        let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default().trim();
+        let field = |name: &str| form.text(name).trim();
         let invitations = &state.platform.invitations;
         let invitation = invitations
             .get_for(field("invitation"), &account.key)?
@@ -220,7 +220,7 @@ pub async fn collections_submit(
     run_blocking(move || {
         let (viewer, by) = member_request(&state, &headers, &form)?;
         let community = state.platform.config.minter.community(&slug);
-        let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default().trim();
+        let field = |name: &str| form.text(name).trim();
         match field("action") {
             "creer" => {
                 let title = field("titre");
@@ -252,7 +252,7 @@ pub async fn items_submit(
         let (viewer, by) = member_request(&state, &headers, &form)?;
         let minter = &state.platform.config.minter;
         let community = minter.community(&slug);
-        let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default().trim();
+        let field = |name: &str| form.text(name).trim();
         let collection = named(field("selection"))?;
         let initiative = named(field("initiative"))?;
         match field("action") {
@@ -444,13 +444,7 @@ impl FormPage {
 
     /// Keeps what was typed, beside the problems found.
     fn refill(&mut self, form: &FormParams, problems: Vec<String>) {
-        let field = |name: &str| {
-            form.single(name)
-                .ok()
-                .flatten()
-                .unwrap_or_default()
-                .to_owned()
-        };
+        let field = |name: &str| form.text(name).to_owned();
         self.name = field("nom");
         self.description = field("presentation");
         let checked = form.all("theme");
@@ -473,7 +467,7 @@ fn read_new_community(
     state: &AppState,
     form: &FormParams,
 ) -> Result<(NewCommunity, Vec<String>), AppError> {
-    let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default().trim();
+    let field = |name: &str| form.text(name).trim();
     let mut problems = Vec::new();
     let mut territories = Vec::new();
     let typed: Vec<&str> = form

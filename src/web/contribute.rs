@@ -65,11 +65,7 @@ pub async fn contribution_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    state
-        .limits
-        .contribution
-        .check(client)
-        .map_err(|wait| AppError::TooManyRequests(wait).as_html())?;
+    state.limits.contribution.check_page(client)?;
     let form = form_fields(&body).map_err(AppError::as_html)?;
     run_blocking(move || {
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
@@ -107,11 +103,7 @@ pub async fn edit_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    state
-        .limits
-        .contribution
-        .check(client)
-        .map_err(|wait| AppError::TooManyRequests(wait).as_html())?;
+    state.limits.contribution.check_page(client)?;
     let form = form_fields(&body).map_err(AppError::as_html)?;
     run_blocking(move || {
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
@@ -131,11 +123,7 @@ pub async fn report_submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ShownError> {
-    state
-        .limits
-        .contribution
-        .check(client)
-        .map_err(|wait| AppError::TooManyRequests(wait).as_html())?;
+    state.limits.contribution.check_page(client)?;
     let form = form_fields(&body).map_err(AppError::as_html)?;
     run_blocking(move || {
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
@@ -147,13 +135,7 @@ pub async fn report_submit(
                 &state.platform.config.minter,
             )));
         }
-        let message = form
-            .single("message")
-            .ok()
-            .flatten()
-            .unwrap_or_default()
-            .trim()
-            .to_owned();
+        let message = form.text("message").trim().to_owned();
         if message.is_empty() || message.chars().count() > MAX_REPORT_CHARS {
             return Err(AppError::BadRequest(format!(
                 "décrivez l'erreur en 1 à {MAX_REPORT_CHARS} caractères"

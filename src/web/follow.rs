@@ -91,7 +91,7 @@ pub async fn follow_submit(
         let viewer = Viewer::from_headers(&state.platform, &headers)?;
         viewer.check_csrf(&form)?;
         let account = viewer.require_account()?;
-        let field = |name: &str| form.single(name).ok().flatten().unwrap_or_default();
+        let field = |name: &str| form.text(name);
         let target = NamedNode::new(field("cible").to_owned())
             .map_err(|_| AppError::BadRequest("cible doit être l'IRI d'une ressource".into()))?;
         let minter = &state.platform.config.minter;

@@ -131,13 +131,7 @@ pub async fn actors_lookup(
 fn read_query(query: Option<&str>) -> Result<(String, FormParams), AppError> {
     let params = FormParams::parse(query.unwrap_or_default())
         .map_err(|error| AppError::BadRequest(error.to_string()))?;
-    let text = params
-        .single("q")
-        .ok()
-        .flatten()
-        .unwrap_or_default()
-        .trim()
-        .to_owned();
+    let text = params.text("q").trim().to_owned();
     let length = text.chars().count();
     if !(2..=MAX_QUERY_CHARS).contains(&length) {
         return Err(AppError::BadRequest(format!(

@@ -55,6 +55,11 @@ impl FormParams {
         }
     }
 
+    /// The value of a field sent once; empty when it is absent or sent several times.
+    pub fn text(&self, name: &str) -> &str {
+        self.single(name).ok().flatten().unwrap_or_default()
+    }
+
     /// Every pair, in order.
     pub fn pairs(&self) -> &[(String, String)] {
         &self.pairs

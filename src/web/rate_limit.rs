@@ -73,6 +73,12 @@ impl RateLimiter {
         self.check_at(client, Instant::now())
     }
 
+    /// [`Self::check`] for a form posted from a page: a refusal is the 429 page.
+    pub fn check_page(&self, client: IpAddr) -> Result<(), super::error::ShownError> {
+        self.check(client)
+            .map_err(|wait| super::error::AppError::TooManyRequests(wait).as_html())
+    }
+
     fn check_at(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
         let burst = f64::from(self.config.burst.max(1));
         let per_second = 1.0 / self.config.refill_every.as_secs_f64().max(0.001);
