@@ -29,6 +29,7 @@ pub struct DocumentBuilder<'a> {
     concept_paths: HashMap<String, Vec<String>>,
     concept_labels: HashMap<String, Option<String>>,
     territory_paths: HashMap<String, Vec<String>>,
+    territory_centres: HashMap<String, Option<(f64, f64)>>,
     actor_names: HashMap<String, Option<String>>,
 }
 
@@ -41,6 +42,7 @@ impl<'a> DocumentBuilder<'a> {
             concept_paths: HashMap::new(),
             concept_labels: HashMap::new(),
             territory_paths: HashMap::new(),
+            territory_centres: HashMap::new(),
             actor_names: HashMap::new(),
         }
     }
@@ -125,17 +127,21 @@ impl<'a> DocumentBuilder<'a> {
 
     /// The centre (`geo:hasCentroid`) of a territory, as `(latitude, longitude)` like the
     /// points of initiatives.
-    fn centre_of(&self, territory: &str) -> Result<Option<(f64, f64)>, StoreError> {
-        let Some(centre) = self.first_iri(territory, geo::HAS_CENTROID)? else {
-            return Ok(None);
+    fn centre_of(&mut self, territory: &str) -> Result<Option<(f64, f64)>, StoreError> {
+        if let Some(centre) = self.territory_centres.get(territory) {
+            return Ok(*centre);
+        }
+        let point = match self.first_iri(territory, geo::HAS_CENTROID)? {
+            Some(centre) => self
+                .store
+                .objects(NamedNode::new_unchecked(centre).as_ref(), geo::AS_WKT)?
+                .iter()
+                .find_map(literal_value)
+                .and_then(|wkt| crate::rdf::parse_wkt_point(&wkt)),
+            None => None,
         };
-        let centre = NamedNode::new_unchecked(centre);
-        Ok(self
-            .store
-            .objects(centre.as_ref(), geo::AS_WKT)?
-            .iter()
-            .find_map(literal_value)
-            .and_then(|wkt| crate::rdf::parse_wkt_point(&wkt)))
+        self.territory_centres.insert(territory.to_owned(), point);
+        Ok(point)
     }
 
     /// Slugs from the top of the concept's scheme down to the concept.
